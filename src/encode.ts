@@ -1,0 +1,16 @@
+/** UTF-8 encoder shared by every module. */
+export const utf8 = /* @__PURE__ */ new TextEncoder()
+
+/** Lower-case hex of a digest or HMAC. */
+export const hex = (buf: ArrayBuffer): string => {
+  let s = ''
+  for (const b of new Uint8Array(buf)) s += (b < 16 ? '0' : '') + b.toString(16)
+  return s
+}
+
+/**
+ * RFC 3986 percent-encoding as SigV4 requires it: only `A-Z a-z 0-9 - _ . ~` stay as they are
+ * (space is `%20`, `+` is `%2B`, `*` is `%2A`). `encodeURIComponent` leaves `! ' ( ) *` raw.
+ */
+export const uriEncode = (s: string): string =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())

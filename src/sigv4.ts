@@ -1,0 +1,258 @@
+import { EdgeStsError, invalid } from './errors.ts'
+import { hex, uriEncode, utf8 } from './encode.ts'
+
+/** AWS credentials, as the AWS SDK v3 `AwsCredentialIdentity` names them. */
+export interface Credentials {
+  accessKeyId: string
+  secretAccessKey: string
+  sessionToken?: string
+}
+
+/** A request to sign. `url` is what `fetch` will be given: its path and query are the wire form. */
+export interface SignableRequest {
+  method?: string
+  url: string | URL
+  headers?: HeadersInit
+  body?: string | Uint8Array
+}
+
+/** The signed request, ready for `fetch(url, { method, headers, body })`. */
+export interface SignedRequest {
+  method: string
+  url: string
+  /** Lower-case names; `authorization`, `x-amz-date` and, with a session token, `x-amz-security-token` added. */
+  headers: Record<string, string>
+  body?: string | Uint8Array
+}
+
+export interface SignOptions {
+  credentials: Credentials
+  /** Signing region, e.g. `us-east-1`. */
+  region: string
+  /** Signing service name, e.g. `sts`, `s3`, `execute-api`. */
+  service: string
+  /** Signing time (default: now). */
+  date?: Date | number | string
+  /** Remove empty path segments before signing (default: true, false for `s3`). Dot segments are already resolved by URL parsing. */
+  normalizePath?: boolean
+  /** Encode the (already encoded) URL path once more, as every service but S3 expects (default: true, false for `s3`). */
+  doubleEncode?: boolean
+  /** Sign `UNSIGNED-PAYLOAD` instead of the body hash (for streaming S3 uploads). */
+  unsignedPayload?: boolean
+  /** Send the payload hash as `x-amz-content-sha256` and sign it (default: true for `s3`). */
+  contentSha256?: boolean
+  /** Add the session token after signing, unsigned (AWS IoT and the suite's `post-sts-header-after`). */
+  appendSessionToken?: boolean
+}
+
+export interface PresignOptions extends SignOptions {
+  /** Seconds the URL stays valid: 1 to 604800 (7 days). Default 3600. */
+  expiresIn?: number
+}
+
+const ALGORITHM = 'AWS4-HMAC-SHA256'
+const EMPTY_HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
+// Hop-by-hop and proxy-rewritten headers: signing them breaks requests that pass a proxy.
+const UNSIGNED = /^(authorization|connection|expect|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade|user-agent|x-amzn-trace-id)$/
+const HMAC = { name: 'HMAC', hash: 'SHA-256' }
+
+/** @internal Everything a signature is computed from; exported for the test suite. */
+export interface Canonical {
+  method: string
+  url: URL
+  headers: Map<string, string>
+  signedHeaders: string
+  canonicalRequest: string
+  payloadHash: string
+  amzDate: string
+  scope: string
+}
+
+const subtle = (): SubtleCrypto =>
+  globalThis.crypto?.subtle ??
+  (() => {
+    throw new EdgeStsError('CryptoUnavailable', 'crypto.subtle is not available in this runtime: SigV4 signing needs WebCrypto (use a secure context, Node 18+, Deno, Bun or Workers)')
+  })()
+
+const nonEmpty = (v: unknown, param: string): string =>
+  typeof v === 'string' && v ? v : invalid(param, 'required', 'must be a non-empty string')
+
+const importKey = (raw: BufferSource): Promise<CryptoKey> => subtle().importKey('raw', raw, HMAC, false, ['sign'])
+const hmac = async (key: CryptoKey, data: string): Promise<ArrayBuffer> => subtle().sign('HMAC', key, utf8.encode(data))
+
+/** @internal SHA-256 of a body as lower-case hex (the empty body's hash is a constant). */
+export const sha256Hex = async (body: string | Uint8Array | undefined): Promise<string> =>
+  body?.length ? hex(await subtle().digest('SHA-256', typeof body === 'string' ? utf8.encode(body) : (body as BufferSource))) : EMPTY_HASH
+
+// Signing keys: the derived key is imported once as a non-extractable CryptoKey and kept per
+// (secret fingerprint, access key, day, region, service). The raw secret is never a map key.
+const keys = new Map<string, Promise<CryptoKey>>()
+let seed = 0
+
+// 2 x 32-bit seeded multiplicative hashes: cheap (no SubtleCrypto round trip per request) and, with a
+// random per-process seed and the access key id in the cache key, not targetable from outside.
+const fingerprint = (s: string): string => {
+  if (!seed) seed = crypto.getRandomValues(new Uint32Array(1))[0]! | 1
+  let a = seed, b = ~seed
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x9e3779b1)
+    b = Math.imul(b ^ c, 0x85ebca77)
+  }
+  return (a >>> 0).toString(36) + (b >>> 0).toString(36) + s.length
+}
+
+const signingKey = (c: Credentials, day: string, region: string, service: string): Promise<CryptoKey> => {
+  const id = `${fingerprint(c.secretAccessKey)}/${c.accessKeyId}/${day}/${region}/${service}`
+  let key = keys.get(id)
+  if (!key) {
+    if (keys.size >= 64) keys.delete(keys.keys().next().value!)
+    key = (async () => {
+      let k: BufferSource = utf8.encode('AWS4' + c.secretAccessKey)
+      for (const part of [day, region, service, 'aws4_request']) k = await hmac(await importKey(k), part)
+      return importKey(k)
+    })()
+    // A failed derivation must not stick in the cache.
+    key.catch(() => keys.delete(id))
+    keys.set(id, key)
+  }
+  return key
+}
+
+const entries = (h: HeadersInit | undefined): Iterable<[string, string]> =>
+  !h ? [] : Symbol.iterator in h ? (h as Iterable<[string, string]>) : Object.entries(h)
+
+const decode = (s: string): string => {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}
+
+/** @internal Builds the canonical request (SigV4 "Task 1"); exported for the test suite. */
+export const canonicalize = async (
+  request: SignableRequest,
+  o: SignOptions,
+  query?: Record<string, string>,
+): Promise<Canonical> => {
+  const c = o.credentials
+  if (!c || typeof c !== 'object') invalid('credentials', 'required', 'must be an object with accessKeyId and secretAccessKey')
+  nonEmpty(c.accessKeyId, 'credentials.accessKeyId')
+  nonEmpty(c.secretAccessKey, 'credentials.secretAccessKey')
+  if (c.sessionToken != null && typeof c.sessionToken !== 'string') invalid('credentials.sessionToken', 'type', 'must be a string when given')
+  const region = nonEmpty(o.region, 'region')
+  const service = nonEmpty(o.service, 'service')
+  if (/[\s/]/.test(region + service)) invalid(/[\s/]/.test(region) ? 'region' : 'service', 'pattern', 'must not contain "/" or whitespace')
+  let url: URL
+  try {
+    url = new URL(request.url)
+  } catch {
+    return invalid('url', 'url', 'must be an absolute URL')
+  }
+  if (url.hash) url.hash = ''
+  const time = o.date === undefined ? new Date() : new Date(o.date)
+  if (isNaN(+time)) invalid('date', 'date', 'must be a valid date')
+  const amzDate = time.toISOString().replace(/[:-]|\.\d+/g, '')
+  const scope = `${amzDate.slice(0, 8)}/${region}/${service}/aws4_request`
+  const s3 = service === 's3'
+  const method = (request.method ?? 'GET').toUpperCase()
+
+  const headers = new Map<string, string>()
+  for (const [name, value] of entries(request.headers)) {
+    const n = name.toLowerCase()
+    // Canonical value: trimmed, whitespace runs (and obsolete line folds) as one space; repeated headers comma-joined in order.
+    const v = String(value).trim().replace(/\s+/g, ' ')
+    headers.set(n, headers.has(n) ? headers.get(n) + ',' + v : v)
+  }
+  headers.delete('authorization')
+  if (!headers.has('host')) headers.set('host', url.host)
+  const token = c.sessionToken && !o.appendSessionToken ? c.sessionToken : undefined
+  if (!query) {
+    headers.set('x-amz-date', amzDate)
+    if (token) headers.set('x-amz-security-token', token)
+  }
+  const payloadHash =
+    headers.get('x-amz-content-sha256') ?? (o.unsignedPayload ? 'UNSIGNED-PAYLOAD' : await sha256Hex(request.body))
+  if (!query && (o.contentSha256 ?? s3)) headers.set('x-amz-content-sha256', payloadHash)
+
+  const names = [...headers.keys()].filter((n) => !UNSIGNED.test(n)).sort()
+  const signedHeaders = names.join(';')
+  // The query as AWS decodes it: split on & and =, percent-decode (a literal `+` stays `+`).
+  let raw = url.search.slice(1).split('&').filter(Boolean)
+  if (query) {
+    Object.assign(query, {
+      'X-Amz-Algorithm': ALGORITHM,
+      'X-Amz-Credential': `${c.accessKeyId}/${scope}`,
+      'X-Amz-Date': amzDate,
+      'X-Amz-SignedHeaders': signedHeaders,
+    })
+    if (token) query['X-Amz-Security-Token'] = token
+    raw = raw.filter((p) => !(decode(p.split('=')[0]!) in query)).concat(Object.entries(query).map(([k, v]) => `${k}=${uriEncode(v)}`))
+    url.search = raw.join('&')
+  }
+  const pairs = raw
+    .map((p) => {
+      const i = p.indexOf('=')
+      return [uriEncode(decode(i < 0 ? p : p.slice(0, i))), i < 0 ? '' : uriEncode(decode(p.slice(i + 1)))]
+    })
+    .sort(([a, x], [b, y]) => (a! < b! ? -1 : a! > b! ? 1 : x! < y! ? -1 : x! > y! ? 1 : 0))
+
+  // The URL path is already percent-encoded once (the wire form). Services other than S3 sign it
+  // encoded a second time; S3 signs the wire form, re-encoded strictly so `!'()*` match AWS.
+  let path = url.pathname
+  if (o.normalizePath ?? !s3) path = path.replace(/\/+/g, '/')
+  if (/[^\w.~/-]/.test(path)) path = path.split('/').map((seg) => uriEncode(o.doubleEncode ?? !s3 ? seg : decode(seg))).join('/')
+
+  const canonicalRequest = [
+    method,
+    path,
+    pairs.map(([k, v]) => `${k}=${v}`).join('&'),
+    names.map((n) => `${n}:${headers.get(n)}\n`).join(''),
+    signedHeaders,
+    payloadHash,
+  ].join('\n')
+  return { method, url, headers, signedHeaders, canonicalRequest, payloadHash, amzDate, scope }
+}
+
+/** @internal SigV4 "Task 2": the string to sign. */
+export const stringToSign = async (k: Canonical): Promise<string> =>
+  `${ALGORITHM}\n${k.amzDate}\n${k.scope}\n${hex(await subtle().digest('SHA-256', utf8.encode(k.canonicalRequest)))}`
+
+const signature = async (k: Canonical, c: Credentials): Promise<string> => {
+  const [day, region, service] = k.scope.split('/') as [string, string, string]
+  return hex(await hmac(await signingKey(c, day, region, service), await stringToSign(k)))
+}
+
+/**
+ * Signs a request with AWS Signature Version 4 in the `Authorization` header.
+ *
+ * @example
+ * const signed = await signRequest(
+ *   { method: 'POST', url: 'https://sts.us-east-1.amazonaws.com/', body: 'Action=GetCallerIdentity&Version=2011-06-15',
+ *     headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' } },
+ *   { credentials, region: 'us-east-1', service: 'sts' })
+ * const res = await fetch(signed.url, signed)
+ */
+export const signRequest = async (request: SignableRequest, options: SignOptions): Promise<SignedRequest> => {
+  const k = await canonicalize(request, options)
+  const c = options.credentials
+  const headers = Object.fromEntries(k.headers)
+  headers.authorization = `${ALGORITHM} Credential=${c.accessKeyId}/${k.scope}, SignedHeaders=${k.signedHeaders}, Signature=${await signature(k, c)}`
+  if (c.sessionToken && options.appendSessionToken) headers['x-amz-security-token'] = c.sessionToken
+  return { method: k.method, url: k.url.href, headers, body: request.body }
+}
+
+/**
+ * Signs a request in its query string (a presigned URL): `X-Amz-Algorithm`, `X-Amz-Credential`,
+ * `X-Amz-Date`, `X-Amz-Expires`, `X-Amz-SignedHeaders`, the session token (signed, unless
+ * `appendSessionToken`) and `X-Amz-Signature`.
+ */
+export const presignUrl = async (request: SignableRequest, options: PresignOptions): Promise<string> => {
+  const e = options.expiresIn ?? 3600
+  if (!Number.isInteger(e) || e < 1 || e > 604800) invalid('expiresIn', 'range', 'must be an integer from 1 to 604800 seconds (7 days)')
+  const k = await canonicalize(request, options, { 'X-Amz-Expires': String(e) })
+  const c = options.credentials
+  const extra = c.sessionToken && options.appendSessionToken ? `&X-Amz-Security-Token=${uriEncode(c.sessionToken)}` : ''
+  return `${k.url.href}${extra}&X-Amz-Signature=${await signature(k, c)}`
+}
