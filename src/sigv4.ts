@@ -51,7 +51,6 @@ export interface PresignOptions extends SignOptions {
 }
 
 const ALGORITHM = 'AWS4-HMAC-SHA256'
-const EMPTY_HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
 // Hop-by-hop and proxy-rewritten headers: signing them breaks requests that pass a proxy.
 const UNSIGNED = /^(authorization|connection|expect|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade|user-agent|x-amzn-trace-id)$/
 const HMAC = { name: 'HMAC', hash: 'SHA-256' }
@@ -71,18 +70,18 @@ export interface Canonical {
 const subtle = (): SubtleCrypto =>
   globalThis.crypto?.subtle ??
   (() => {
-    throw new EdgeStsError('CryptoUnavailable', 'crypto.subtle is not available in this runtime: SigV4 signing needs WebCrypto (use a secure context, Node 18+, Deno, Bun or Workers)')
+    throw new EdgeStsError('CryptoUnavailable', 'crypto.subtle is missing: SigV4 needs WebCrypto (a secure context, Node 18+, Deno, Bun, Workers)')
   })()
-
-const nonEmpty = (v: unknown, param: string): string =>
-  typeof v === 'string' && v ? v : invalid(param, 'required', 'must be a non-empty string')
 
 const importKey = (raw: BufferSource): Promise<CryptoKey> => subtle().importKey('raw', raw, HMAC, false, ['sign'])
 const hmac = async (key: CryptoKey, data: string): Promise<ArrayBuffer> => subtle().sign('HMAC', key, utf8.encode(data))
 
-/** @internal SHA-256 of a body as lower-case hex (the empty body's hash is a constant). */
-export const sha256Hex = async (body: string | Uint8Array | undefined): Promise<string> =>
-  body?.length ? hex(await subtle().digest('SHA-256', typeof body === 'string' ? utf8.encode(body) : (body as BufferSource))) : EMPTY_HASH
+/** @internal SHA-256 of a body as lower-case hex. */
+export const sha256Hex = async (body: string | Uint8Array = ''): Promise<string> =>
+  hex(await subtle().digest('SHA-256', typeof body == 'string' ? utf8.encode(body) : (body as BufferSource)))
+
+// Hashed once, not written out: 64 hex digits cost more bundle bytes than one digest per process.
+let emptyHash: string | undefined
 
 // Signing keys: the derived key is imported once as a non-extractable CryptoKey and kept per
 // (secret fingerprint, access key, day, region, service). The raw secret is never a map key.
@@ -137,13 +136,9 @@ export const canonicalize = async (
   query?: Record<string, string>,
 ): Promise<Canonical> => {
   const c = o.credentials
-  if (!c || typeof c !== 'object') invalid('credentials', 'required', 'must be an object with accessKeyId and secretAccessKey')
-  nonEmpty(c.accessKeyId, 'credentials.accessKeyId')
-  nonEmpty(c.secretAccessKey, 'credentials.secretAccessKey')
-  if (c.sessionToken != null && typeof c.sessionToken !== 'string') invalid('credentials.sessionToken', 'type', 'must be a string when given')
-  const region = nonEmpty(o.region, 'region')
-  const service = nonEmpty(o.service, 'service')
-  if (/[\s/]/.test(region + service)) invalid(/[\s/]/.test(region) ? 'region' : 'service', 'pattern', 'must not contain "/" or whitespace')
+  const { region, service } = o
+  for (const [p, v] of Object.entries({ 'credentials.accessKeyId': c?.accessKeyId, 'credentials.secretAccessKey': c?.secretAccessKey, region, service }))
+    if (!v || typeof v != 'string' || (p[0] != 'c' && /[\s/]/.test(v))) invalid(p, 'required', 'must be a non-empty string' + (p[0] != 'c' ? ' without "/" or spaces' : ''))
   let url: URL
   try {
     url = new URL(request.url)
@@ -173,7 +168,7 @@ export const canonicalize = async (
     if (token) headers.set('x-amz-security-token', token)
   }
   const payloadHash =
-    headers.get('x-amz-content-sha256') ?? (o.unsignedPayload ? 'UNSIGNED-PAYLOAD' : await sha256Hex(request.body))
+    headers.get('x-amz-content-sha256') ?? (o.unsignedPayload ? 'UNSIGNED-PAYLOAD' : request.body?.length ? await sha256Hex(request.body) : (emptyHash ??= await sha256Hex()))
   if (!query && (o.contentSha256 ?? s3)) headers.set('x-amz-content-sha256', payloadHash)
 
   const names = [...headers.keys()].filter((n) => !UNSIGNED.test(n)).sort()
@@ -191,12 +186,11 @@ export const canonicalize = async (
     raw = raw.filter((p) => !(decode(p.split('=')[0]!) in query)).concat(Object.entries(query).map(([k, v]) => `${k}=${uriEncode(v)}`))
     url.search = raw.join('&')
   }
-  const pairs = raw
-    .map((p) => {
-      const i = p.indexOf('=')
-      return [uriEncode(decode(i < 0 ? p : p.slice(0, i))), i < 0 ? '' : uriEncode(decode(p.slice(i + 1)))]
-    })
-    .sort(([a, x], [b, y]) => (a! < b! ? -1 : a! > b! ? 1 : x! < y! ? -1 : x! > y! ? 1 : 0))
+  // Sorted by encoded key, then value: joined by NUL, which sorts below every encoded character.
+  const pairs = raw.map((p) => {
+    const i = p.indexOf('=')
+    return uriEncode(decode(i < 0 ? p : p.slice(0, i))) + '\0' + (i < 0 ? '' : uriEncode(decode(p.slice(i + 1))))
+  })
 
   // The URL path is already percent-encoded once (the wire form). Services other than S3 sign it
   // encoded a second time; S3 signs the wire form, re-encoded strictly so `!'()*` match AWS.
@@ -207,7 +201,7 @@ export const canonicalize = async (
   const canonicalRequest = [
     method,
     path,
-    pairs.map(([k, v]) => `${k}=${v}`).join('&'),
+    pairs.sort().join('&').replace(/\0/g, '='),
     names.map((n) => `${n}:${headers.get(n)}\n`).join(''),
     signedHeaders,
     payloadHash,

@@ -161,10 +161,9 @@ describe('signRequest', () => {
   })
 
   const bad: [string, Partial<SignOptions> | Record<string, unknown>, string][] = [
-    ['credentials', { credentials: undefined }, 'credentials'],
+    ['credentials', { credentials: undefined }, 'credentials.accessKeyId'],
     ['accessKeyId', { credentials: { ...credentials, accessKeyId: '' } }, 'credentials.accessKeyId'],
     ['secretAccessKey', { credentials: { accessKeyId: 'AKID' } }, 'credentials.secretAccessKey'],
-    ['sessionToken type', { credentials: { ...credentials, sessionToken: 5 } }, 'credentials.sessionToken'],
     ['region', { region: '' }, 'region'],
     ['region with slash', { region: 'us/east' }, 'region'],
     ['service', { service: undefined }, 'service'],
