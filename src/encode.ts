@@ -2,9 +2,11 @@
 export const utf8 = /* @__PURE__ */ new TextEncoder()
 
 /** Lower-case hex of a digest or HMAC. */
+let HEX: string[] | undefined
 export const hex = (buf: ArrayBuffer): string => {
+  HEX ??= Array.from({ length: 256 }, (_, i) => (i + 256).toString(16).slice(1))
   let s = ''
-  for (const b of new Uint8Array(buf)) s += (b < 16 ? '0' : '') + b.toString(16)
+  for (const b of new Uint8Array(buf)) s += HEX[b]
   return s
 }
 

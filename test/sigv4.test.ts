@@ -160,6 +160,16 @@ describe('signRequest', () => {
     expect(c.headers.authorization).not.toBe(a.headers.authorization)
   })
 
+  it('notices a secret changed in place on the same credentials object', async () => {
+    const creds = { ...credentials }
+    const a = await signRequest({ url: 'https://sts.amazonaws.com/' }, { ...base, credentials: creds })
+    creds.secretAccessKey += 'x'
+    const b = await signRequest({ url: 'https://sts.amazonaws.com/' }, { ...base, credentials: creds })
+    const c = await signRequest({ url: 'https://sts.amazonaws.com/' }, { ...base, credentials: { ...creds } })
+    expect(b.headers.authorization).not.toBe(a.headers.authorization)
+    expect(b.headers.authorization).toBe(c.headers.authorization)
+  })
+
   const bad: [string, Partial<SignOptions> | Record<string, unknown>, string][] = [
     ['credentials', { credentials: undefined }, 'credentials.accessKeyId'],
     ['accessKeyId', { credentials: { ...credentials, accessKeyId: '' } }, 'credentials.accessKeyId'],
