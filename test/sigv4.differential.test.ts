@@ -86,7 +86,7 @@ it(`matches @smithy/signature-v4 on ${CASES} generated requests (header mode)`, 
   for (let i = 0; i < CASES; i++) {
     const g = gen(i)
     const mine = await signRequest(g.request, { ...g.options, contentSha256: false })
-    const theirs = await oracle(g).sign(toSmithy(g) as any, { signingDate: g.options.date })
+    const theirs = (await oracle(g).sign(toSmithy(g) as any, { signingDate: g.options.date })) as unknown as { headers: Record<string, string> }
     const sig = (s: string) => /Signature=(\w+)/.exec(s)![1]
     if (sig(mine.headers.authorization!) !== sig(theirs.headers.authorization as string)) {
       expect({ case: i, request: g.request, mine: mine.headers.authorization }).toEqual({ case: i, request: g.request, mine: theirs.headers.authorization })
@@ -101,6 +101,6 @@ it(`matches @smithy/signature-v4 on ${Math.ceil(CASES / 4)} generated presigned 
     const g = gen(100000 + i)
     const mine = new URL(await presignUrl(g.request, { ...g.options, expiresIn: 900 }))
     const theirs = await oracle(g).presign(toSmithy(g) as any, { signingDate: g.options.date, expiresIn: 900 })
-    expect([i, mine.searchParams.get('X-Amz-Signature')]).toEqual([i, theirs.query['X-Amz-Signature']])
+    expect([i, mine.searchParams.get('X-Amz-Signature')]).toEqual([i, theirs.query!['X-Amz-Signature']])
   }
 })
