@@ -77,7 +77,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 // STS rejects a request signed more than 15 minutes away from its clock with one of these.
 const isSkew = (e: StsError) =>
   /^(RequestExpired|RequestTimeTooSkewed|RequestInTheFuture)$/.test(e.code) ||
-  (e.code == 'SignatureDoesNotMatch' && /expired|in the future/i.test(e.message))
+  (e.code == 'SignatureDoesNotMatch' && /expired|not yet current/i.test(e.message))
 
 /**
  * Runs one STS operation: validate → form body → sign → fetch (retries, timeout, abort, clock skew)

@@ -108,7 +108,7 @@ export const AssumeRole: Operation<AssumeRoleInput, AssumeRoleOutput> = {
       },
       assumeRoleExtra,
     ),
-  paths: [...CREDENTIALS, 'AssumedRoleUser.AssumedRoleId', 'AssumedRoleUser.Arn', 'PackedPolicySize', 'SourceIdentity'],
+  paths: ['Credentials.AccessKeyId', 'Credentials.SecretAccessKey', 'Credentials.SessionToken', 'Credentials.Expiration', 'AssumedRoleUser.AssumedRoleId', 'AssumedRoleUser.Arn', 'PackedPolicySize', 'SourceIdentity'],
   out: (x) => {
     const id = text(x, 'AssumedRoleUser.AssumedRoleId')
     const arn = text(x, 'AssumedRoleUser.Arn')
