@@ -22,7 +22,7 @@ export interface Role {
   requireMfa?: boolean
   maxSessionDuration?: number
 }
-interface Session {
+export interface Session {
   accessKeyId: string
   secretAccessKey: string
   sessionToken: string
