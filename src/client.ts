@@ -96,7 +96,7 @@ export const call = async <I, O>(op: Operation<I, O>, input: I, config: StsConfi
   let skewRetried = false
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) throw aborted(signal)
-    let request: SignedRequest = {
+    let request: SignedRequest<string> = {
       method: 'POST',
       url: url.href,
       headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },

@@ -1,5 +1,5 @@
 export { signRequest, presignUrl } from './sigv4.ts'
-export type { Credentials, SignableRequest, SignedRequest, SignOptions, PresignOptions } from './sigv4.ts'
+export type { Credentials, HeaderList, SignableBody, SignableRequest, SignedRequest, SignOptions, PresignOptions } from './sigv4.ts'
 export { assumeRole, parseStsResponse } from './sts.ts'
 export { AssumeRole } from './operations.ts'
 export type { AssumeRoleInput, AssumeRoleOutput, StsCredentials, Operation } from './operations.ts'

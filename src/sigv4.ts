@@ -8,21 +8,27 @@ export interface Credentials {
   sessionToken?: string
 }
 
+/** Request headers: a `Headers`, a record, or name/value pairs (repeated names allowed). */
+export type HeaderList = Headers | Record<string, string> | [string, string][]
+
+/** A request body the signer can hash. */
+export type SignableBody = string | Uint8Array
+
 /** A request to sign. `url` is what `fetch` will be given: its path and query are the wire form. */
-export interface SignableRequest {
+export interface SignableRequest<B extends SignableBody = never> {
   method?: string
   url: string | URL
-  headers?: HeadersInit
-  body?: string | Uint8Array
+  headers?: HeaderList
+  body?: B
 }
 
-/** The signed request, ready for `fetch(url, { method, headers, body })`. */
-export interface SignedRequest {
+/** The signed request, ready for `fetch(signed.url, signed)`; `body` is the request's own. */
+export interface SignedRequest<B extends SignableBody = never> {
   method: string
   url: string
   /** Lower-case names; `authorization`, `x-amz-date` and, with a session token, `x-amz-security-token` added. */
   headers: Record<string, string>
-  body?: string | Uint8Array
+  body?: B
 }
 
 export interface SignOptions {
@@ -129,7 +135,7 @@ const need = (param: string, v: unknown, bad?: RegExp) =>
 let lastSecond = NaN
 let amz = ''
 
-const entries = (h: HeadersInit | undefined): Iterable<[string, string]> =>
+const entries = (h: HeaderList | undefined): Iterable<[string, string]> =>
   !h ? [] : Symbol.iterator in h ? (h as Iterable<[string, string]>) : Object.entries(h)
 
 const decode = (s: string): string => {
@@ -142,7 +148,7 @@ const decode = (s: string): string => {
 
 /** @internal Builds the canonical request (SigV4 "Task 1"); exported for the test suite. */
 export const canonicalize = async (
-  request: SignableRequest,
+  request: SignableRequest<SignableBody>,
   o: SignOptions,
   query?: Record<string, string>,
 ): Promise<Canonical> => {
@@ -243,7 +249,7 @@ const signature = async (k: Canonical, c: Credentials): Promise<string> => {
  *   { credentials, region: 'us-east-1', service: 'sts' })
  * const res = await fetch(signed.url, signed)
  */
-export const signRequest = async (request: SignableRequest, options: SignOptions): Promise<SignedRequest> => {
+export const signRequest = async <B extends SignableBody = never>(request: SignableRequest<B>, options: SignOptions): Promise<SignedRequest<B>> => {
   const k = await canonicalize(request, options)
   const c = options.credentials
   const headers = Object.fromEntries(k.headers)
@@ -257,7 +263,7 @@ export const signRequest = async (request: SignableRequest, options: SignOptions
  * `X-Amz-Date`, `X-Amz-Expires`, `X-Amz-SignedHeaders`, the session token (signed, unless
  * `appendSessionToken`) and `X-Amz-Signature`.
  */
-export const presignUrl = async (request: SignableRequest, options: PresignOptions): Promise<string> => {
+export const presignUrl = async (request: SignableRequest<SignableBody>, options: PresignOptions): Promise<string> => {
   const e = options.expiresIn ?? 3600
   if (!Number.isInteger(e) || e < 1 || e > 604800) invalid('expiresIn', 'range', 'must be an integer from 1 to 604800 seconds (7 days)')
   const k = await canonicalize(request, options, { 'X-Amz-Expires': String(e) })

@@ -1,0 +1,49 @@
+// What would be published: the tarball's files, publint and are-the-types-wrong on `npm pack` output,
+// the edge entry free of Node built-ins, and the size budget.
+import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const run = (file: string, args: string[]) => promisify(execFile)(file, args, { cwd: root, timeout: 120_000, killSignal: 'SIGKILL' })
+
+describe('the published package', () => {
+  it('packs only dist/, README.md, LICENSE and package.json', async () => {
+    const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'])
+    const files = (JSON.parse(stdout)[0].files as { path: string }[]).map((f) => f.path).sort()
+    expect(files).toEqual(['LICENSE', 'README.md', 'dist/index.cjs', 'dist/index.d.cts', 'dist/index.d.ts', 'dist/index.js', 'package.json'])
+  })
+
+  it('has no runtime dependencies', () => {
+    const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'))
+    expect(pkg.dependencies ?? {}).toEqual({})
+    expect(pkg.sideEffects).toBe(false)
+  })
+
+  it('passes publint --strict', async () => {
+    const { stdout } = await run(`${root}node_modules/.bin/publint`, ['--strict'])
+    expect(stdout).toContain('All good')
+  })
+
+  it('passes are-the-types-wrong', async () => {
+    const { stdout } = await run(`${root}node_modules/.bin/attw`, ['--pack', '.', '--format', 'json'])
+    const report = JSON.parse(stdout)
+    expect(report.analysis.problems).toEqual([])
+    expect(Object.keys(report.problems)).toEqual([])
+  })
+
+  it('ships web-standard code only: no node: import, require or Buffer in the bundle', () => {
+    for (const f of ['dist/index.js', 'dist/index.cjs']) {
+      const code = readFileSync(`${root}${f}`, 'utf8')
+      expect(code).not.toMatch(/\bfrom\s*["']node:|require\(["']node:|\bBuffer\b|\bprocess\./)
+    }
+  })
+
+  it('keeps `import { assumeRole }` within the 4,096 B gzip regression budget', async () => {
+    const { stdout } = await run(process.execPath, [`${root}bench/size.mjs`, '--json'])
+    const sizes = JSON.parse(stdout)
+    expect(sizes['import { assumeRole }'].gzip).toBeLessThanOrEqual(4096)
+  })
+})
