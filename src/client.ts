@@ -39,82 +39,65 @@ export interface StsConfig {
 const offsets = new Map<string, number>()
 
 const endpointOf = (c: StsConfig): [URL, string] => {
-  let r = c.region
-  if (r != null && (typeof r != 'string' || !/^[a-z0-9-]+$/.test(r)))
-    invalid('region', 'pattern', 'must be an AWS region name such as us-east-1 (lower-case letters, digits and -)')
-  if (c.endpoint != null) {
-    let url: URL
+  let { region: r, endpoint: e, useFipsEndpoint: fips } = c
+  if (r != null && !/^[a-z0-9-]+$/.test(r)) invalid('region', 'pattern', 'must be a region name such as us-east-1')
+  if (e != null) {
+    let url: URL | undefined
     try {
-      url = new URL(c.endpoint)
-    } catch {
-      return invalid('endpoint', 'url', 'must be an absolute http(s) URL')
-    }
-    if (!/^https?:$/.test(url.protocol)) invalid('endpoint', 'url', 'must be an absolute http(s) URL')
-    const m = /^sts(?:-fips)?\.(?:([a-z0-9-]+)\.)?amazonaws\.com(?:\.cn)?$/.exec(url.hostname)
-    r = r === 'aws-global' ? 'us-east-1' : r ?? (m ? m[1] ?? 'us-east-1' : invalid('region', 'required', 'is required to sign for a custom endpoint'))
-    return [url, r]
+      url = new URL(e)
+    } catch {}
+    if (!/^https?:$/.test(url?.protocol!)) invalid('endpoint', 'url', 'must be an absolute http(s) URL')
+    const m = /^sts(-fips)?\.(([a-z0-9-]+)\.)?amazonaws\.com(\.cn)?$/.exec(url!.hostname)
+    return [url!, r == 'aws-global' ? 'us-east-1' : r ?? (m ? m[3] ?? 'us-east-1' : invalid('region', 'required', 'is required to sign for a custom endpoint'))]
   }
-  if (!r) return invalid('region', 'required', 'is required: give region (e.g. us-east-1, or aws-global) or endpoint')
-  if (r == 'aws-global') return [new URL('https://sts.amazonaws.com/'), 'us-east-1']
-  if (c.useFipsEndpoint && !/^us-(gov-)?(east|west)-[12]$/.test(r)) invalid('useFipsEndpoint', 'region', 'STS has FIPS endpoints only in US and GovCloud regions')
-  return [new URL(`https://sts${c.useFipsEndpoint ? '-fips' : ''}.${r}.amazonaws.com${r.startsWith('cn-') ? '.cn' : ''}/`), r]
+  if (!r) return invalid('region', 'required', 'is required: a region such as us-east-1, aws-global, or an endpoint')
+  if (fips && !/^us-(gov-)?(east|west)-[12]$/.test(r)) invalid('useFipsEndpoint', 'region', 'STS has FIPS endpoints in US and GovCloud regions only')
+  return r == 'aws-global'
+    ? [new URL('https://sts.amazonaws.com/'), 'us-east-1']
+    : [new URL(`https://sts${fips ? '-fips' : ''}.${r}.amazonaws.com${r.startsWith('cn-') ? '.cn' : ''}/`), r]
 }
 
-const aborted = (signal: AbortSignal) =>
-  new StsError('AbortError', 'the STS call was aborted', { cause: signal.reason, retryable: false })
-
+// The wait between attempts; it ends early, with AbortError, when the caller aborts.
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
-    const done = () => {
+    const stop = () => {
       clearTimeout(t)
-      signal?.removeEventListener('abort', stop)
+      reject(aborted(signal!))
     }
-    const stop = () => (done(), reject(aborted(signal!)))
-    const t = setTimeout(() => (done(), resolve()), ms)
-    signal?.addEventListener('abort', stop)
+    const t = setTimeout(() => (signal?.removeEventListener('abort', stop), resolve()), ms)
+    signal?.addEventListener('abort', stop, { once: true })
   })
 
-// STS rejects a request signed more than 15 minutes away from its clock with one of these.
-const isSkew = (e: StsError) =>
-  /^(RequestExpired|RequestTimeTooSkewed|RequestInTheFuture)$/.test(e.code) ||
-  (e.code == 'SignatureDoesNotMatch' && /expired|not yet current/i.test(e.message))
+const aborted = (signal: AbortSignal) => new StsError('AbortError', 'the STS call was aborted', { cause: signal.reason, retryable: false })
 
 /**
  * Runs one STS operation: validate → form body → sign → fetch (retries, timeout, abort, clock skew)
  * → streaming XML extraction. Rejects with {@link StsValidationError} for bad input and config, and
  * with {@link StsError} for everything the service or the network does.
  */
-export const call = async <I, O>(op: Operation<I, O>, input: I, config: StsConfig): Promise<O> => {
+export const call = async <I, O>(op: Operation<I, O>, input: I, c: StsConfig): Promise<O> => {
   op.check(input)
-  const c = config ?? invalid('config', 'required', 'is required')
-  const [url, region] = endpointOf(c)
+  const [url, region] = endpointOf(c ?? invalid('config', 'required', 'is required'))
   const { signal, maxAttempts = 3, timeoutMs = 10000, retryDelayMs = 100 } = c
-  if (!(maxAttempts >= 1 && maxAttempts <= 10 && Number.isInteger(maxAttempts))) invalid('maxAttempts', 'range', 'must be an integer from 1 to 10')
+  if (!(maxAttempts >= 1 && maxAttempts <= 10 && maxAttempts % 1 == 0)) invalid('maxAttempts', 'range', 'must be an integer from 1 to 10')
   if (!(timeoutMs > 0)) invalid('timeoutMs', 'range', 'must be a positive number of milliseconds')
-  const doFetch = c.fetch ?? fetch
   const body = toForm(op.action, input as object)
-  let skewRetried = false
+  let skewed = false
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) throw aborted(signal)
-    let request: SignedRequest<string> = {
-      method: 'POST',
-      url: url.href,
-      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-      body,
-    }
+    let request: SignedRequest<string> = { method: 'POST', url: url.href, headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body }
     if (!op.unsigned) {
-      let credentials = c.credentials
-      if (typeof credentials == 'function') credentials = await credentials()
-      request = await signRequest(request, { credentials: credentials!, region, service: 'sts', date: Date.now() + (offsets.get(url.origin) ?? 0) })
+      const credentials = typeof c.credentials == 'function' ? await c.credentials() : c.credentials!
+      request = await signRequest(request, { credentials, region, service: 'sts', date: Date.now() + (offsets.get(url.origin) ?? 0) })
     }
     // One controller per attempt: the caller's signal and this attempt's timeout both abort it.
     const ctl = new AbortController()
-    const onAbort = () => ctl.abort()
-    const timer = setTimeout(onAbort, timeoutMs)
-    signal?.addEventListener('abort', onAbort)
+    const stop = () => ctl.abort()
+    const timer = setTimeout(stop, timeoutMs)
+    signal?.addEventListener('abort', stop)
     let res: Response | undefined
     try {
-      res = await doFetch(request.url, { ...request, signal: ctl.signal } as RequestInit)
+      res = await (c.fetch ?? fetch)(request.url, { ...request, signal: ctl.signal })
       return op.out(await readStsXml(res, op.action, op.paths, { maxBytes: c.maxResponseBytes }))
     } catch (e) {
       const err =
@@ -123,18 +106,21 @@ export const call = async <I, O>(op: Operation<I, O>, input: I, config: StsConfi
         : e instanceof EdgeStsError ? e
         : new StsError('NetworkError', 'the request to STS failed', { cause: e })
       if (!(err instanceof StsError)) throw err
-      const date = Date.parse(res?.headers.get('date') ?? '')
-      if (!skewRetried && isSkew(err) && date) {
+      // Rejected for its time (signed more than 15 minutes away from STS's clock): learn the offset
+      // from the response's Date header and sign again, once.
+      const date = Date.parse(res?.headers.get('date')!)
+      if (!skewed && date && (/^(RequestExpired|RequestTimeTooSkewed|RequestInTheFuture)$/.test(err.code) || (err.code == 'SignatureDoesNotMatch' && /expired|not yet current/i.test(err.message)))) {
         offsets.set(url.origin, date - Date.now())
-        skewRetried = true
+        skewed = true
         attempt--
         continue
       }
       if (!err.retryable || attempt >= maxAttempts) throw err
     } finally {
       clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
+      signal?.removeEventListener('abort', stop)
     }
+    // Full-jitter exponential backoff, capped at 20 s.
     await sleep(Math.random() * Math.min(20000, retryDelayMs * 2 ** attempt), signal)
   }
 }

@@ -5,7 +5,7 @@
  */
 export class EdgeStsError extends Error {
   /** Stable, machine-readable code. */
-  readonly code: string
+  declare readonly code: string
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = new.target.name
@@ -28,7 +28,8 @@ export interface ValidationIssue {
  * `code` is always `ValidationError`.
  */
 export class StsValidationError extends EdgeStsError {
-  readonly issues: ValidationIssue[]
+  /** Every broken rule. */
+  declare readonly issues: ValidationIssue[]
   constructor(issues: ValidationIssue[]) {
     super('ValidationError', issues.map((i) => i.message).join('; '))
     this.issues = issues
@@ -60,23 +61,24 @@ export interface StsErrorDetails {
  * `InvalidResponse` (empty, truncated, non-XML or wrong-operation body), `ResponseTooLarge`.
  */
 export class StsError extends EdgeStsError {
-  readonly type?: string
-  readonly requestId?: string
-  readonly status?: number
-  readonly retryable: boolean
+  /** `Sender` or `Receiver` as STS reports it. */
+  declare readonly type?: string
+  /** STS `RequestId` (from the XML body or the `x-amzn-requestid` header). */
+  declare readonly requestId?: string
+  /** HTTP status, when a response was received. */
+  declare readonly status?: number
+  /** Whether sending the same request again may succeed. */
+  declare readonly retryable: boolean
   constructor(code: string, message: string, d: StsErrorDetails = {}) {
-    super(code, message, d.cause === undefined ? undefined : { cause: d.cause })
-    this.type = d.type
-    this.requestId = d.requestId
-    this.status = d.status
-    this.retryable = d.retryable ?? isRetryable(code, d.status)
+    super(code, message, d)
+    Object.assign(this, { type: d.type, requestId: d.requestId, status: d.status, retryable: d.retryable ?? isRetryable(code, d.status) })
   }
 }
 
-// Throttling codes and transient statuses as the AWS SDKs classify them; auth and validation
-// errors are never retried.
-const RETRY_CODES = /^(Throttling|ThrottlingException|RequestLimitExceeded|TooManyRequestsException|IDPCommunicationError|NetworkError|TimeoutError|RequestTimeout|RequestTimeoutException)$/
-
-/** Whether an error with this STS code and HTTP status is worth retrying. */
+/**
+ * Whether an error with this STS code and HTTP status is worth retrying: throttling, IdP and
+ * network faults, timeouts, HTTP 408, 429, 500, 502, 503, 504. Auth and validation errors never are.
+ */
 export const isRetryable = (code: string, status?: number): boolean =>
-  RETRY_CODES.test(code) || status === 408 || status === 429 || (status !== undefined && status >= 500 && status !== 501 && status <= 504)
+  /^(Throttling(Exception)?|RequestLimitExceeded|TooManyRequestsException|IDPCommunicationError|NetworkError|TimeoutError|RequestTimeout(Exception)?)$/.test(code) ||
+  /^(408|429|50[0234])$/.test(String(status))

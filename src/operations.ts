@@ -50,40 +50,35 @@ const invalid = (x: XmlFields, what: string): never => {
   throw new StsError('InvalidResponse', `the STS response has no valid ${what}`, { requestId: x.requestId })
 }
 
-const CREDENTIALS = ['Credentials.AccessKeyId', 'Credentials.SecretAccessKey', 'Credentials.SessionToken', 'Credentials.Expiration']
-
 /** Reads `Credentials` (all four fields required: a half-filled result is never returned). */
 export const credentialsOf = (x: XmlFields): StsCredentials => {
   // Keys and tokens cannot contain whitespace; documentation samples wrap them for display.
-  const [AccessKeyId, SecretAccessKey, SessionToken, e] = CREDENTIALS.map((p, i) => {
-    const v = x.values[p]?.replace(i < 3 ? /\s+/g : /^\s+|\s+$/g, '')
-    return v || invalid(x, p)
-  }) as string[]
+  const [AccessKeyId, SecretAccessKey, SessionToken, e] = ['AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration'].map(
+    (p) => x.values['Credentials.' + p]?.replace(/\s+/g, '') || invalid(x, 'Credentials.' + p),
+  ) as string[]
   const Expiration = new Date(e!)
-  if (isNaN(+Expiration)) invalid(x, 'Credentials.Expiration')
-  return { AccessKeyId: AccessKeyId!, SecretAccessKey: SecretAccessKey!, SessionToken: SessionToken!, Expiration }
+  return isNaN(+Expiration) ? invalid(x, 'Credentials.Expiration') : { AccessKeyId: AccessKeyId!, SecretAccessKey: SecretAccessKey!, SessionToken: SessionToken!, Expiration }
 }
 
 /** The trimmed text of an optional field. */
 export const text = (x: XmlFields, p: string): string | undefined => x.values[p]?.trim()
 
-const TAG = (max: number): Check => str(max > 128 ? 0 : 1, max, /[^\p{L}\p{Z}\p{N}_.:/=+\-@]/u, ' (use letters, digits, spaces and _.:/=+-@)')
+const TAG = (min: number, max: number): Check => str(min, max, /[^\p{L}\p{Z}\p{N}_.:/=+\-@]/u)
 
 const assumeRoleExtra = (i: AssumeRoleInput, add: Add) => {
-  // The API reference: inline and managed session policies together take at most 2,048 plaintext characters.
-  const policy = typeof i.Policy == 'string' ? i.Policy.length : 0
-  const plain = policy + (Array.isArray(i.PolicyArns) ? i.PolicyArns.reduce((n, a) => n + (a?.arn?.length || 0), 0) : 0)
-  if (plain > 2048 && policy <= 2048) add('Policy', 'length', `together with PolicyArns must be at most 2048 characters, not ${plain}`)
-  const seen = new Set<string>()
-  if (Array.isArray(i.Tags))
-    i.Tags.forEach((t, n) => {
-      const k = typeof t?.Key == 'string' && t.Key.toLowerCase()
-      if (k !== false && seen.has(k)) add(`Tags[${n}].Key`, 'unique', 'repeats an earlier tag key (tag keys are case-insensitive)')
-      if (k !== false) seen.add(k)
-    })
+  const seen = new Set()
+  ;[i.Tags ?? []].flat().forEach((t, n) => {
+    const k = String(t?.Key).toLowerCase()
+    if (seen.has(k)) add(`Tags[${n}].Key`, 'unique', 'repeats a tag key (tag keys are case-insensitive)')
+    seen.add(k)
+  })
   // The MFA device and its code are only meaningful together.
-  if ((i.SerialNumber == null) != (i.TokenCode == null))
-    add(i.TokenCode == null ? 'TokenCode' : 'SerialNumber', 'requires', 'SerialNumber and TokenCode must be given together')
+  if ((i.SerialNumber == null) != (i.TokenCode == null)) add(i.TokenCode == null ? 'TokenCode' : 'SerialNumber', 'requires', 'SerialNumber and TokenCode go together')
+  // The API reference: inline and managed session policies together take at most 2,048 plaintext characters.
+  let plain = i.Policy?.length ?? 0
+  if (plain <= 2048)
+    for (const a of [i.PolicyArns ?? []].flat())
+      if ((plain += a?.arn?.length ?? 0) > 2048) return add('Policy', 'length', 'with PolicyArns must be at most 2048 characters in all')
 }
 
 /** AssumeRole: the rules of the STS API reference, checked before anything is sent. */
@@ -96,13 +91,13 @@ export const AssumeRole: Operation<AssumeRoleInput, AssumeRoleOutput> = {
         RoleArn: req(ARN),
         RoleSessionName: req(NAME(2, 64)),
         PolicyArns: list(10, struct({ arn: ARN })),
-        Policy: str(1, 2048, /[^\t\n\r\u0020-\u00ff]/, ' (use TAB, LF, CR and U+0020 to U+00FF)'),
+        Policy: str(1, 2048, /[^\t\n\r\u0020-\u00ff]/),
         DurationSeconds: int(900, 43200),
-        Tags: list(50, struct({ Key: TAG(128), Value: TAG(256) })),
-        TransitiveTagKeys: list(50, req(TAG(128))),
-        ExternalId: str(2, 1224, /[^\w+=,.@:/-]/, ' (use letters, digits and _+=,.@:/-)'),
-        SerialNumber: str(9, 256, /[^\w+=/:,.@-]/, ' (use letters, digits and _+=/:,.@-)'),
-        TokenCode: str(6, 6, /\D/, ' (use the 6 digits the MFA device shows)'),
+        Tags: list(50, struct({ Key: TAG(1, 128), Value: TAG(0, 256) })),
+        TransitiveTagKeys: list(50, req(TAG(1, 128))),
+        ExternalId: str(2, 1224, /[^\w+=,.@:/-]/),
+        SerialNumber: str(9, 256, /[^\w+=/:,.@-]/),
+        TokenCode: str(6, 6, /[^\d]/),
         SourceIdentity: NAME(2, 64),
         ProvidedContexts: list(5, struct({ ProviderArn: ARN, ContextAssertion: str(4, 2048) })),
       },
@@ -113,11 +108,10 @@ export const AssumeRole: Operation<AssumeRoleInput, AssumeRoleOutput> = {
     const id = text(x, 'AssumedRoleUser.AssumedRoleId')
     const arn = text(x, 'AssumedRoleUser.Arn')
     const size = text(x, 'PackedPolicySize')
-    if (size && !/^\d+$/.test(size)) invalid(x, 'PackedPolicySize')
     return {
       Credentials: credentialsOf(x),
       AssumedRoleUser: id && arn ? { AssumedRoleId: id, Arn: arn } : id || arn ? invalid(x, 'AssumedRoleUser') : undefined,
-      PackedPolicySize: size ? +size : undefined,
+      PackedPolicySize: size == null ? undefined : /^\d+$/.test(size) ? +size : invalid(x, 'PackedPolicySize'),
       SourceIdentity: text(x, 'SourceIdentity'),
       RequestId: x.requestId,
     }

@@ -76,68 +76,54 @@ export interface Canonical {
 const subtle = (): SubtleCrypto =>
   globalThis.crypto?.subtle ??
   (() => {
-    throw new EdgeStsError('CryptoUnavailable', 'crypto.subtle is missing: SigV4 needs WebCrypto (a secure context, Node 18+, Deno, Bun, Workers)')
+    throw new EdgeStsError('CryptoUnavailable', 'crypto.subtle is missing: SigV4 needs WebCrypto')
   })()
 
-const importKey = (raw: BufferSource): Promise<CryptoKey> => subtle().importKey('raw', raw, HMAC, false, ['sign'])
-const hmac = async (key: CryptoKey, data: string): Promise<ArrayBuffer> => subtle().sign('HMAC', key, utf8.encode(data))
+const importKey = (raw: BufferSource) => subtle().importKey('raw', raw, HMAC, false, ['sign'])
+const hmac = async (key: CryptoKey, data: string) => subtle().sign('HMAC', key, utf8.encode(data))
 
 /** @internal SHA-256 of a body as lower-case hex. */
-export const sha256Hex = async (body: string | Uint8Array = ''): Promise<string> =>
+export const sha256Hex = async (body: SignableBody = ''): Promise<string> =>
   hex(await subtle().digest('SHA-256', typeof body == 'string' ? utf8.encode(body) : (body as BufferSource)))
 
 // Hashed once, not written out: 64 hex digits cost more bundle bytes than one digest per process.
 let emptyHash: string | undefined
+let seed = 0
+let lastSecond = NaN
+let amz = ''
 
 // Signing keys: the derived key is imported once as a non-extractable CryptoKey and kept per
-// (secret fingerprint, access key, day, region, service). The raw secret is never a map key.
+// (secret fingerprint, access key, day, region, service), 64 at most. The raw secret is never a key:
+// the fingerprint is two seeded 32-bit multiplicative hashes, cheap (no SubtleCrypto round trip) and,
+// with a random per-process seed and the access key id beside it, not targetable from outside.
 const keys = new Map<string, Promise<CryptoKey>>()
-let seed = 0
-
-// 2 x 32-bit seeded multiplicative hashes: cheap (no SubtleCrypto round trip per request) and, with a
-// random per-process seed and the access key id in the cache key, not targetable from outside.
-const fingerprint = (s: string): string => {
-  if (!seed) seed = crypto.getRandomValues(new Uint32Array(1))[0]! | 1
-  let a = seed, b = ~seed
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    a = Math.imul(a ^ c, 0x9e3779b1)
-    b = Math.imul(b ^ c, 0x85ebca77)
-  }
-  return (a >>> 0).toString(36) + (b >>> 0).toString(36) + s.length
-}
-
-// Memo per credentials object; the secret is compared so that a mutated object is not misread.
-const fingerprints = new WeakMap<Credentials, [string, string]>()
-
-const signingKey = (c: Credentials, day: string, region: string, service: string): Promise<CryptoKey> => {
-  let fp = fingerprints.get(c)
-  if (fp?.[0] !== c.secretAccessKey) fingerprints.set(c, (fp = [c.secretAccessKey, fingerprint(c.secretAccessKey)]))
-  const id = `${fp![1]}/${c.accessKeyId}/${day}/${region}/${service}`
+const signingKey = (c: Credentials, scope: string): Promise<CryptoKey> => {
+  const s = c.secretAccessKey
+  let a = (seed ||= crypto.getRandomValues(new Uint32Array(1))[0]! | 1)
+  let b = ~a
+  for (let i = 0; i < s.length; i++) (a = Math.imul(a ^ s.charCodeAt(i), 0x9e3779b1)), (b = Math.imul(b ^ s.charCodeAt(i), 0x85ebca77))
+  const id = `${a >>> 0}.${b >>> 0}.${s.length}/${c.accessKeyId}/${scope}`
   let key = keys.get(id)
   if (!key) {
-    if (keys.size >= 64) keys.delete(keys.keys().next().value!)
-    key = (async () => {
-      let k: BufferSource = utf8.encode('AWS4' + c.secretAccessKey)
-      for (const part of [day, region, service, 'aws4_request']) k = await hmac(await importKey(k), part)
-      return importKey(k)
-    })()
+    if (keys.size > 63) keys.delete(keys.keys().next().value!)
+    keys.set(
+      id,
+      (key = (async () => {
+        let k: BufferSource = utf8.encode('AWS4' + s)
+        for (const part of scope.split('/')) k = await hmac(await importKey(k), part)
+        return importKey(k)
+      })()),
+    )
     // A failed derivation must not stick in the cache.
     key.catch(() => keys.delete(id))
-    keys.set(id, key)
   }
   return key
 }
 
 const need = (param: string, v: unknown, bad?: RegExp) =>
-  (!v || typeof v != 'string' || bad?.test(v)) && invalid(param, 'required', `must be a non-empty string${bad ? ' without "/" or spaces' : ''}`)
+  (!v || typeof v != 'string' || bad?.test(v)) && invalid(param, 'required', 'must be a non-empty string' + (bad ? ' without "/" or spaces' : ''))
 
-let lastSecond = NaN
-let amz = ''
-
-const entries = (h: HeaderList | undefined): Iterable<[string, string]> =>
-  !h ? [] : Symbol.iterator in h ? (h as Iterable<[string, string]>) : Object.entries(h)
-
+// The query as AWS decodes it: split on & and =, percent-decode (a literal `+` stays `+`).
 const decode = (s: string): string => {
   try {
     return decodeURIComponent(s)
@@ -146,12 +132,10 @@ const decode = (s: string): string => {
   }
 }
 
+type Presign = (raw: string[], amzDate: string, scope: string, signedHeaders: string, token?: string) => string[]
+
 /** @internal Builds the canonical request (SigV4 "Task 1"); exported for the test suite. */
-export const canonicalize = async (
-  request: SignableRequest<SignableBody>,
-  o: SignOptions,
-  query?: Record<string, string>,
-): Promise<Canonical> => {
+export const canonicalize = async (request: SignableRequest<SignableBody>, o: SignOptions, presign?: Presign): Promise<Canonical> => {
   const c = o.credentials
   const { region, service } = o
   need('credentials.accessKeyId', c?.accessKeyId)
@@ -164,54 +148,40 @@ export const canonicalize = async (
   } catch {
     return invalid('url', 'url', 'must be an absolute URL')
   }
-  if (url.hash) url.hash = ''
+  url.hash &&= ''
   const time = o.date === undefined ? Date.now() : +new Date(o.date)
   if (isNaN(time)) invalid('date', 'date', 'must be a valid date')
   // Formatting a date costs more than the rest of the request line; most signatures share a second.
   if (time - (time % 1000) != lastSecond) amz = new Date((lastSecond = time - (time % 1000))).toISOString().replace(/[:-]|\.\d+/g, '')
   const amzDate = amz
   const scope = `${amzDate.slice(0, 8)}/${region}/${service}/aws4_request`
-  const s3 = service === 's3'
+  const s3 = service == 's3'
   const method = (request.method ?? 'GET').toUpperCase()
 
   const headers = new Map<string, string>()
-  for (const [name, value] of entries(request.headers)) {
+  const h = request.headers ?? []
+  for (const [name, value] of Symbol.iterator in h ? (h as Iterable<[string, string]>) : Object.entries(h)) {
     const n = name.toLowerCase()
-    // Canonical value: trimmed, whitespace runs (and obsolete line folds) as one space; repeated headers comma-joined in order.
+    // Trimmed, whitespace runs (and obsolete line folds) as one space; repeated headers comma-joined in order.
     const v = String(value).trim().replace(/\s+/g, ' ')
     headers.set(n, headers.has(n) ? headers.get(n) + ',' + v : v)
   }
   headers.delete('authorization')
   if (!headers.has('host')) headers.set('host', url.host)
-  const token = c.sessionToken && !o.appendSessionToken ? c.sessionToken : undefined
-  if (!query) {
+  const token = o.appendSessionToken ? undefined : c.sessionToken
+  if (!presign) {
     headers.set('x-amz-date', amzDate)
     if (token) headers.set('x-amz-security-token', token)
   }
+  const body = request.body
   const payloadHash =
-    headers.get('x-amz-content-sha256') ?? (o.unsignedPayload ? 'UNSIGNED-PAYLOAD' : request.body?.length ? await sha256Hex(request.body) : (emptyHash ??= await sha256Hex()))
-  if (!query && (o.contentSha256 ?? s3)) headers.set('x-amz-content-sha256', payloadHash)
+    headers.get('x-amz-content-sha256') ?? (o.unsignedPayload ? 'UNSIGNED-PAYLOAD' : body?.length ? await sha256Hex(body) : (emptyHash ??= await sha256Hex()))
+  if (!presign && (o.contentSha256 ?? s3)) headers.set('x-amz-content-sha256', payloadHash)
 
   const names = [...headers.keys()].filter((n) => !UNSIGNED.test(n)).sort()
   const signedHeaders = names.join(';')
-  // The query as AWS decodes it: split on & and =, percent-decode (a literal `+` stays `+`).
   let raw = url.search.slice(1).split('&').filter(Boolean)
-  if (query) {
-    Object.assign(query, {
-      'X-Amz-Algorithm': ALGORITHM,
-      'X-Amz-Credential': `${c.accessKeyId}/${scope}`,
-      'X-Amz-Date': amzDate,
-      'X-Amz-SignedHeaders': signedHeaders,
-    })
-    if (token) query['X-Amz-Security-Token'] = token
-    raw = raw.filter((p) => !(decode(p.split('=')[0]!) in query)).concat(Object.entries(query).map(([k, v]) => `${k}=${uriEncode(v)}`))
-    url.search = raw.join('&')
-  }
-  // Sorted by encoded key, then value: joined by NUL, which sorts below every encoded character.
-  const pairs = raw.map((p) => {
-    const i = p.indexOf('=')
-    return uriEncode(decode(i < 0 ? p : p.slice(0, i))) + '\0' + (i < 0 ? '' : uriEncode(decode(p.slice(i + 1))))
-  })
+  if (presign) url.search = (raw = presign(raw, amzDate, scope, signedHeaders, token)).join('&')
 
   // The URL path is already percent-encoded once (the wire form). Services other than S3 sign it
   // encoded a second time; S3 signs the wire form, re-encoded strictly so `!'()*` match AWS.
@@ -222,7 +192,12 @@ export const canonicalize = async (
   const canonicalRequest = [
     method,
     path,
-    pairs.sort().join('&').replace(/\0/g, '='),
+    // Sorted by encoded key, then value: joined by NUL, which sorts below every encoded character.
+    raw
+      .map((p, i) => ((i = p.indexOf('=')), uriEncode(decode(i < 0 ? p : p.slice(0, i))) + '\0' + (i < 0 ? '' : uriEncode(decode(p.slice(i + 1))))))
+      .sort()
+      .join('&')
+      .replace(/\0/g, '='),
     names.map((n) => `${n}:${headers.get(n)}\n`).join(''),
     signedHeaders,
     payloadHash,
@@ -232,12 +207,9 @@ export const canonicalize = async (
 
 /** @internal SigV4 "Task 2": the string to sign. */
 export const stringToSign = async (k: Canonical): Promise<string> =>
-  `${ALGORITHM}\n${k.amzDate}\n${k.scope}\n${hex(await subtle().digest('SHA-256', utf8.encode(k.canonicalRequest)))}`
+  `${ALGORITHM}\n${k.amzDate}\n${k.scope}\n${await sha256Hex(k.canonicalRequest)}`
 
-const signature = async (k: Canonical, c: Credentials): Promise<string> => {
-  const [day, region, service] = k.scope.split('/') as [string, string, string]
-  return hex(await hmac(await signingKey(c, day, region, service), await stringToSign(k)))
-}
+const signature = async (k: Canonical, c: Credentials) => hex(await hmac(await signingKey(c, k.scope), await stringToSign(k)))
 
 /**
  * Signs a request with AWS Signature Version 4 in the `Authorization` header.
@@ -254,7 +226,7 @@ export const signRequest = async <B extends SignableBody = never>(request: Signa
   const c = options.credentials
   const headers = Object.fromEntries(k.headers)
   headers.authorization = `${ALGORITHM} Credential=${c.accessKeyId}/${k.scope}, SignedHeaders=${k.signedHeaders}, Signature=${await signature(k, c)}`
-  if (c.sessionToken && options.appendSessionToken) headers['x-amz-security-token'] = c.sessionToken
+  if (options.appendSessionToken && c.sessionToken) headers['x-amz-security-token'] = c.sessionToken
   return { method: k.method, url: k.url.href, headers, body: request.body }
 }
 
@@ -266,8 +238,24 @@ export const signRequest = async <B extends SignableBody = never>(request: Signa
 export const presignUrl = async (request: SignableRequest<SignableBody>, options: PresignOptions): Promise<string> => {
   const e = options.expiresIn ?? 3600
   if (!Number.isInteger(e) || e < 1 || e > 604800) invalid('expiresIn', 'range', 'must be an integer from 1 to 604800 seconds (7 days)')
-  const k = await canonicalize(request, options, { 'X-Amz-Expires': String(e) })
   const c = options.credentials
-  const extra = c.sessionToken && options.appendSessionToken ? `&X-Amz-Security-Token=${uriEncode(c.sessionToken)}` : ''
+  const k = await canonicalize(request, options, presignQuery(c, e))
+  const extra = options.appendSessionToken && c.sessionToken ? `&X-Amz-Security-Token=${uriEncode(c.sessionToken)}` : ''
   return `${k.url.href}${extra}&X-Amz-Signature=${await signature(k, c)}`
 }
+
+/** @internal The query-string part of presigning, for {@link canonicalize}. */
+export const presignQuery =
+  (c: Credentials, expiresIn: number): Presign =>
+  (raw, amzDate, scope, signedHeaders, token) => {
+    const q: Record<string, string | undefined> = {
+      'X-Amz-Algorithm': ALGORITHM,
+      'X-Amz-Credential': `${c.accessKeyId}/${scope}`,
+      'X-Amz-Date': amzDate,
+      'X-Amz-Expires': String(expiresIn),
+      'X-Amz-SignedHeaders': signedHeaders,
+      'X-Amz-Security-Token': token,
+    }
+    // Stale X-Amz-* parameters of the URL are replaced, not signed twice.
+    return raw.filter((p) => !(decode(p.split('=')[0]!) in q)).concat(Object.entries(q).flatMap(([k, v]) => (v ? `${k}=${uriEncode(v)}` : [])))
+  }
