@@ -22,9 +22,11 @@ const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"'
 
 /**
  * Reads an STS Query-protocol XML document as it streams in and extracts the leaves named by `paths`
- * (dotted, below `<{action}Result>`). Linear time: one pass in which every character is searched at
- * most once however the body is chunked; reading stops (and the stream is cancelled) as soon as the
- * root element closes. The first of a repeated leaf wins.
+ * (dotted, below `<{action}Result>`). Reading stops (and the stream is cancelled) as soon as
+ * `</{action}Response>` arrives. Linear time on any input: the end-tag search looks only at new data,
+ * and the document is then read by one pass of one regular expression whose alternatives start
+ * with distinct characters; anything it cannot read (a lone `<`) rejects the document at once.
+ * The first of a repeated leaf wins.
  *
  * Rejects with `StsError`: the STS code of an error document (`<ErrorResponse>`, a bare `<Error>`, an
  * `<Errors>` wrapper), or `InvalidResponse` (empty, truncated, malformed, not XML, DOCTYPE, another
@@ -41,95 +43,71 @@ export const readStsXml = async (body: StsBody, action: string, paths: readonly 
   }
   const bad = (why: string) => fail('InvalidResponse', `not a valid STS ${action} response: ${why}`)
 
-  const wanted = new Map(paths.map((p) => [`${action}Result.${p}`, p]))
-  wanted.set('ResponseMetadata.RequestId', '')
-  const values: Record<string, string> = {}
-  const stack: string[] = []
-  let doc = ''
-  let pos = 0 // start of the first token not yet consumed
-  let scan = 0 // before `scan`, the terminator being searched for is known to be absent
-  let key: string | undefined // the leaf being captured
-  let top: string | undefined // the root element
-  let buf = ''
-
-  const find = (term: string) => {
-    const i = doc.indexOf(term, Math.max(pos, scan - term.length + 1))
-    if (i < 0) scan = doc.length
-    return i
-  }
-  const text = (raw: string) => {
-    if (key != null)
-      buf += raw.replace(/&(?:(#x[\da-fA-F]{1,6}|#\d{1,7}|lt|gt|amp|quot|apos);)?/g, (_, e?: string) => {
-        // Number('0x2F') and Number('047') both read a character reference; XML 1.0 §2.2 legal characters only.
-        const c = !e ? '' : e[0] == '#' ? (+('0' + e.slice(1)) < 0x110000 ? String.fromCodePoint(+('0' + e.slice(1))) : '') : ENTITIES[e]!
-        return /^[\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]$/u.test(c) ? c : bad('bad entity or stray "&"')
-      })
-    else if (!stack.length && /\S/.test(raw)) bad('text outside the root element')
-  }
-  // One tag; true once the root element is closed.
-  const tag = (token: string): boolean => {
-    const [, end, name] = /^(\/?)(?:[\w.-]+:)?([A-Za-z_][\w.-]*)(?:[\s/][^]*)?$/.exec(token) ?? bad('malformed tag')
-    if (end) {
-      if (stack.pop() != name) bad('mismatched end tag')
-      if (key != null) values[key] ??= buf
-      key = undefined
-      return !stack.length
-    }
-    if (key != null) bad('markup inside a value')
-    if (!stack.length && (top = name) != root && name != 'ErrorResponse' && name != 'Error') bad(`root element <${name}>`)
-    stack.push(name!)
-    // Success: the dotted path below the root; errors: Code, Message, Type, RequestId wherever they are.
-    const k = stack[0] == root ? stack.slice(1).join('.') : /^(Code|Message|Type|RequestId)$/.test(name!) ? name : ''
-    if (stack[0] == root ? wanted.has(k!) : k) (key = k), (buf = '')
-    return token.endsWith('/') && tag('/' + name)
-  }
-  // Consumes every complete token; true once the root element is closed.
-  const step = (final: boolean): boolean => {
-    while (pos < doc.length) {
-      if (doc[pos] != '<') {
-        const lt = find('<')
-        // A text run is decoded whole: an entity may be split across chunks.
-        if (lt < 0 && !final) return false
-        text(doc.slice(pos, lt < 0 ? undefined : lt))
-        if (lt < 0) return false
-        pos = scan = lt
-      }
-      // Enough characters to tell `<![CDATA[` and `<!--` from a tag.
-      if (!final && doc.length - pos < 9) return false
-      const [open, term] = doc.startsWith('<![CDATA[', pos) ? [9, ']]>'] : doc.startsWith('<!--', pos) ? [4, '-->'] : doc.startsWith('<?', pos) ? [2, '?>'] : [1, '>']
-      const end = find(term as string)
-      if (end < 0) return final && bad('unterminated markup')
-      const token = doc.slice(pos + (open as number), end)
-      pos = scan = end + (term as string).length
-      if (open == 9) {
-        if (!stack.length) bad('CDATA outside the root element')
-        if (key != null) buf += token
-      } else if (open == 1 && tag(token)) return true
-    }
-    return false
-  }
-
+  // Read until the success root closes or the stream ends.
+  const end = new RegExp(`</([\\w.-]+:)?${root}\\s*>`)
   const reader = res.body?.getReader()
   const decoder = new TextDecoder('utf-8', { fatal: true })
+  let doc = ''
   let bytes = 0
-  let done = false
   try {
-    while (reader && !done) {
-      const r = await reader.read().catch((e) => fail('NetworkError', 'reading the STS response failed', e))
-      if (r.value && (bytes += r.value.byteLength) > max) fail('ResponseTooLarge', `the STS response is larger than ${max} bytes`)
-      try {
-        doc += decoder.decode(r.value, { stream: !r.done })
-      } catch {
-        bad('invalid UTF-8')
-      }
-      done = step(r.done)
-      if (r.done) break
+    for (let r; reader && !(r = await reader.read().catch((e) => fail('NetworkError', 'reading the STS response failed', e))).done; ) {
+      if ((bytes += r.value.byteLength) > max) fail('ResponseTooLarge', `the STS response is larger than ${max} bytes`)
+      const seen = doc.length
+      doc += decoder.decode(r.value, { stream: true })
+      if (end.test(doc.slice(Math.max(0, seen - root.length - 99)))) break
     }
+    doc += decoder.decode()
+  } catch (e) {
+    // The fatal decoder throws a TypeError on bytes that are not UTF-8.
+    throw e instanceof TypeError ? bad('invalid UTF-8') : e
   } finally {
     // Stop the transfer once the document is complete or rejected; a failing cancel changes nothing.
     reader?.cancel().catch(() => {})
   }
-  if (!done) bad(doc.trim() ? 'truncated' : 'empty body')
+
+  const wanted = new Map(paths.map((p) => [`${action}Result.${p}`, p]))
+  wanted.set('ResponseMetadata.RequestId', '')
+  const values: Record<string, string> = {}
+  const stack: string[] = []
+  let top: string | undefined // the root element
+  let key: string | undefined // the leaf being captured
+  let buf = ''
+  const token = /<!\[CDATA\[([^]*?)\]\]>|<!--[^]*?-->|<\?[^]*?\?>|<(\/?)(?:[\w.-]+:)?([A-Za-z_][\w.-]*)(?:\s[^<>]*?)?(\/?)>|([^<]+)|</g
+  for (let m; !(top && !stack.length) && (m = token.exec(doc)); ) {
+    const [all, cdata, close, name, selfClose, text] = m
+    if (text != null) {
+      if (key != null) {
+        // A stray `&` is found by one search that stops there (a replace would first collect every match).
+        if (/&(?!(#x[\da-fA-F]{1,6}|#\d{1,7}|lt|gt|amp|quot|apos);)/.test(text)) bad('bad entity or stray "&"')
+        buf += text.replace(/&(#?\w+);/g, (_, e: string) => {
+          // Number('0x2F') and Number('047') both read a character reference; XML 1.0 §2.2 legal characters only.
+          const c = e[0] == '#' ? (+('0' + e.slice(1)) < 0x110000 ? String.fromCodePoint(+('0' + e.slice(1))) : '') : ENTITIES[e]!
+          return /^[\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]$/u.test(c) ? c : bad('bad character reference')
+        })
+      }
+      else if (!stack.length && /\S/.test(text)) bad('text outside the root element')
+    } else if (cdata != null) {
+      if (!stack.length) bad('CDATA outside the root element')
+      if (key != null) buf += cdata
+    } else if (all == '<') bad('malformed markup')
+    else if (name) {
+      if (!close) {
+        if (key != null) bad('markup inside a value')
+        if (!stack.length && (top = name) != root && name != 'ErrorResponse' && name != 'Error') bad(`root element <${name}>`)
+        stack.push(name)
+        // Success: the dotted path below the root; errors: Code, Message, Type, RequestId wherever they are.
+        // (Paths are short: deeper elements are never wanted, and joining them would cost quadratic time.)
+        const k = top == root ? (stack.length < 6 ? stack.slice(1).join('.') : '') : /^(Code|Message|Type|RequestId)$/.test(name) ? name : ''
+        if (top == root ? wanted.has(k) : k) (key = k), (buf = '')
+      }
+      if (close || selfClose) {
+        if (stack.pop() != name) bad('mismatched end tag')
+        if (key != null) values[key] ??= buf
+        key = undefined
+      }
+    }
+  }
+  if (!top || stack.length) bad(doc.trim() ? 'truncated' : 'empty body')
   const requestId = values[top == root ? 'ResponseMetadata.RequestId' : 'RequestId']?.trim() || headerId
   if (top != root) {
     const code = values.Code?.trim() || bad('error without a Code')
