@@ -81,7 +81,7 @@ export const call = async <I, O>(op: Operation<I, O>, input: I, c: StsConfig): P
   const { signal, maxAttempts = 3, timeoutMs = 10000, retryDelayMs = 100 } = c
   if (!(maxAttempts >= 1 && maxAttempts <= 10 && maxAttempts % 1 == 0)) invalid('maxAttempts', 'range', 'must be an integer from 1 to 10')
   if (!(timeoutMs > 0)) invalid('timeoutMs', 'range', 'must be a positive number of milliseconds')
-  const body = toForm(op.action, input as object)
+  const body = toForm(op.action, (input ?? {}) as object)
   let skewed = false
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) throw aborted(signal)

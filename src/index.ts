@@ -1,8 +1,46 @@
 export { signRequest, presignUrl } from './sigv4.ts'
 export type { Credentials, HeaderList, SignableBody, SignableRequest, SignedRequest, SignOptions, PresignOptions } from './sigv4.ts'
-export { assumeRole, parseStsResponse } from './sts.ts'
-export { AssumeRole } from './operations.ts'
-export type { AssumeRoleInput, AssumeRoleOutput, StsCredentials, Operation } from './operations.ts'
+export {
+  assumeRole,
+  assumeRoleWithWebIdentity,
+  assumeRoleWithSAML,
+  assumeRoot,
+  getSessionToken,
+  getFederationToken,
+  getCallerIdentity,
+  getAccessKeyInfo,
+  decodeAuthorizationMessage,
+  parseStsResponse,
+} from './sts.ts'
+export {
+  AssumeRole,
+  AssumeRoleWithWebIdentity,
+  AssumeRoleWithSAML,
+  AssumeRoot,
+  GetSessionToken,
+  GetFederationToken,
+  GetCallerIdentity,
+  GetAccessKeyInfo,
+  DecodeAuthorizationMessage,
+} from './operations.ts'
+export type {
+  AssumeRoleInput,
+  AssumeRoleOutput,
+  AssumeRoleWithWebIdentityInput,
+  AssumeRoleWithWebIdentityOutput,
+  AssumeRoleWithSAMLInput,
+  AssumeRoleWithSAMLOutput,
+  AssumeRootInput,
+  CredentialsOutput,
+  GetSessionTokenInput,
+  GetFederationTokenInput,
+  GetFederationTokenOutput,
+  GetCallerIdentityOutput,
+  StsCredentials,
+  Operation,
+} from './operations.ts'
+export { fromAssumeRole, fromWebIdentity, fromOperation, cachedProvider, toIdentity } from './credentials.ts'
+export type { AwsCredentialIdentity, CredentialProvider, RefreshOptions, AssumeRoleProviderInput } from './credentials.ts'
 export type { StsConfig, CredentialsSource } from './client.ts'
 export type { StsBody, ReadXmlOptions, XmlFields } from './xml.ts'
 export { EdgeStsError, StsValidationError, StsError, isRetryable } from './errors.ts'

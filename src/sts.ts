@@ -1,5 +1,28 @@
 import { call, type StsConfig } from './client.ts'
-import { AssumeRole, type AssumeRoleInput, type AssumeRoleOutput, type Operation } from './operations.ts'
+import {
+  AssumeRole,
+  AssumeRoleWithSAML,
+  AssumeRoleWithWebIdentity,
+  AssumeRoot,
+  DecodeAuthorizationMessage,
+  GetAccessKeyInfo,
+  GetCallerIdentity,
+  GetFederationToken,
+  GetSessionToken,
+  type AssumeRoleInput,
+  type AssumeRoleOutput,
+  type AssumeRoleWithSAMLInput,
+  type AssumeRoleWithSAMLOutput,
+  type AssumeRoleWithWebIdentityInput,
+  type AssumeRoleWithWebIdentityOutput,
+  type AssumeRootInput,
+  type CredentialsOutput,
+  type GetCallerIdentityOutput,
+  type GetFederationTokenInput,
+  type GetFederationTokenOutput,
+  type GetSessionTokenInput,
+  type Operation,
+} from './operations.ts'
 import { readStsXml, type ReadXmlOptions, type StsBody } from './xml.ts'
 
 /**
@@ -15,6 +38,31 @@ import { readStsXml, type ReadXmlOptions, type StsBody } from './xml.ts'
  *   { credentials: { accessKeyId, secretAccessKey }, region: 'us-east-1' })
  */
 export const assumeRole = (input: AssumeRoleInput, config: StsConfig): Promise<AssumeRoleOutput> => call(AssumeRole, input, config)
+
+/** STS AssumeRoleWithWebIdentity: an OIDC token for role credentials. Unsigned: `config.credentials` is not used. */
+export const assumeRoleWithWebIdentity = (input: AssumeRoleWithWebIdentityInput, config: StsConfig): Promise<AssumeRoleWithWebIdentityOutput> =>
+  call(AssumeRoleWithWebIdentity, input, config)
+
+/** STS AssumeRoleWithSAML: a SAML assertion for role credentials. Unsigned: `config.credentials` is not used. */
+export const assumeRoleWithSAML = (input: AssumeRoleWithSAMLInput, config: StsConfig): Promise<AssumeRoleWithSAMLOutput> => call(AssumeRoleWithSAML, input, config)
+
+/** STS GetSessionToken: temporary credentials for an IAM user (with MFA: `SerialNumber` + `TokenCode`). */
+export const getSessionToken = (input: GetSessionTokenInput, config: StsConfig): Promise<CredentialsOutput> => call(GetSessionToken, input, config)
+
+/** STS GetFederationToken: temporary credentials for a federated user. */
+export const getFederationToken = (input: GetFederationTokenInput, config: StsConfig): Promise<GetFederationTokenOutput> => call(GetFederationToken, input, config)
+
+/** STS AssumeRoot: short-term credentials for a privileged task on a member account's root user. */
+export const assumeRoot = (input: AssumeRootInput, config: StsConfig): Promise<CredentialsOutput> => call(AssumeRoot, input, config)
+
+/** STS GetCallerIdentity: the account, user id and ARN of the credentials. */
+export const getCallerIdentity = (config: StsConfig): Promise<GetCallerIdentityOutput> => call(GetCallerIdentity, {}, config)
+
+/** STS GetAccessKeyInfo: the account an access key id belongs to. */
+export const getAccessKeyInfo = (input: { AccessKeyId: string }, config: StsConfig) => call(GetAccessKeyInfo, input, config)
+
+/** STS DecodeAuthorizationMessage: the JSON behind an encoded authorization failure. */
+export const decodeAuthorizationMessage = (input: { EncodedMessage: string }, config: StsConfig) => call(DecodeAuthorizationMessage, input, config)
 
 /**
  * Reads an STS response you fetched yourself, exactly as the client does: resolves to the

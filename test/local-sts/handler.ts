@@ -48,7 +48,12 @@ export const ROLES: Role[] = [
   { arn: `arn:aws:iam::${ACCOUNT}:role/partner`, trusts: [`arn:aws:iam::${ACCOUNT}:user/*`], externalId: 'partner-ext-id' },
   { arn: `arn:aws:iam::${ACCOUNT}:role/locked`, trusts: [] },
   { arn: `arn:aws:iam::${ACCOUNT}:role/long`, trusts: [`arn:aws:iam::${ACCOUNT}:user/*`], maxSessionDuration: 43200 },
+  { arn: `arn:aws:iam::${ACCOUNT}:role/web`, trusts: ['oidc:token.actions.githubusercontent.com'] },
 ]
+/** OIDC tokens the local STS accepts for AssumeRoleWithWebIdentity (issuer, subject, audience). */
+export const WEB_TOKENS: Record<string, { iss: string; sub: string; aud: string }> = {
+  'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOm9yZy9yZXBvIn0.c2lnbmF0dXJl': { iss: 'token.actions.githubusercontent.com', sub: 'repo:org/repo:ref:refs/heads/main', aud: 'sts.amazonaws.com' },
+}
 
 /** Fault switches; counts are used up one request at a time, the rest hold until reset(). */
 export interface Faults {
@@ -265,6 +270,15 @@ export function createLocalSts(options: { users?: User[]; roles?: Role[] } = {})
       const source = p.SourceIdentity ? `<SourceIdentity>${xml(p.SourceIdentity)}</SourceIdentity>\n    ` : ''
       return `${source}<AssumedRoleUser>\n      <AssumedRoleId>${id}:${xml(p.RoleSessionName!)}</AssumedRoleId>\n      <Arn>${xml(s.arn)}</Arn>\n    </AssumedRoleUser>\n    ${credentialsXml(s)}${packed}`
     },
+    AssumeRoleWithWebIdentity(p) {
+      validate(p, ['RoleArn', 'RoleSessionName', 'WebIdentityToken'])
+      const claims = WEB_TOKENS[p.WebIdentityToken!]
+      if (!claims) throw new Fault(400, 'InvalidIdentityToken', "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements")
+      const role = roles.find((r) => r.arn === p.RoleArn)
+      if (!role || !role.trusts.includes(`oidc:${claims.iss}`)) throw new Fault(403, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity')
+      const s = issue(`arn:aws:sts::${ACCOUNT}:assumed-role/${role.arn.split('/').pop()}/${p.RoleSessionName}`, p.DurationSeconds ? +p.DurationSeconds : 3600, role.arn)
+      return `<SubjectFromWebIdentityToken>${xml(claims.sub)}</SubjectFromWebIdentityToken>\n    <Audience>${claims.aud}</Audience>\n    <AssumedRoleUser>\n      <Arn>${xml(s.arn)}</Arn>\n      <AssumedRoleId>AROA${rand(17, UPPER)}:${xml(p.RoleSessionName!)}</AssumedRoleId>\n    </AssumedRoleUser>\n    ${credentialsXml(s)}\n    <Provider>${claims.iss}</Provider>`
+    },
     GetCallerIdentity(_p, who) {
       const id = who.user ? 'AIDA' + who.user.accessKeyId.slice(4) : who.session!.accessKeyId
       return `<Arn>${xml(who.arn)}</Arn>\n    <UserId>${id}</UserId>\n    <Account>${ACCOUNT}</Account>`
@@ -307,7 +321,8 @@ export function createLocalSts(options: { users?: User[]; roles?: Role[] } = {})
       const op = operations[params.Action ?? '']
       if (!op) throw new Fault(400, 'InvalidAction', `Could not find operation ${params.Action} for version ${params.Version}`)
       if (params.Version !== '2011-06-15') throw new Fault(400, 'InvalidAction', `Could not find operation ${params.Action} for version ${params.Version}`)
-      const who = await authenticate(req, url, body)
+      // AssumeRoleWithWebIdentity and AssumeRoleWithSAML are not signed: the token is the credential.
+      const who = /^AssumeRoleWith(WebIdentity|SAML)$/.test(params.Action!) ? { arn: '', session: undefined } : await authenticate(req, url, body)
       return respond(200, success(params.Action!, op(params, who, requestId), requestId), requestId)
     } catch (e) {
       if (!(e instanceof Fault)) throw e

@@ -1,0 +1,123 @@
+// The STS operations besides AssumeRole: real response samples (expected values from the vectors'
+// index) and calls over loopback to the local STS.
+import { readFileSync } from 'node:fs'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import {
+  AssumeRoleWithSAML,
+  AssumeRoleWithWebIdentity,
+  AssumeRoot,
+  DecodeAuthorizationMessage,
+  GetAccessKeyInfo,
+  GetCallerIdentity,
+  GetFederationToken,
+  GetSessionToken,
+  type Operation,
+} from '../src/operations.ts'
+import { assumeRoleWithWebIdentity, getCallerIdentity, getSessionToken, parseStsResponse } from '../src/sts.ts'
+import { fromWebIdentity } from '../src/credentials.ts'
+import { StsValidationError } from '../src/errors.ts'
+import { toForm } from '../src/query.ts'
+import { ACCOUNT, USERS, WEB_TOKENS } from './local-sts/handler.ts'
+import { startLocalSts } from './local-sts/node.ts'
+
+const dir = new URL('../../shared/vectors/sts/', import.meta.url)
+const index = JSON.parse(readFileSync(new URL('index.json', dir), 'utf8'))
+const OPS: Record<string, Operation<any, any>> = { GetCallerIdentity, GetSessionToken, AssumeRoleWithWebIdentity }
+
+describe('response samples of the other operations', () => {
+  const samples = index.samples.filter((s: { operation: string }) => s.operation in OPS)
+  it('has samples for GetCallerIdentity, GetSessionToken and AssumeRoleWithWebIdentity', () =>
+    expect(new Set(samples.map((s: { operation: string }) => s.operation))).toEqual(new Set(Object.keys(OPS))))
+
+  for (const s of samples) {
+    it(`${s.file}: ${s.outcome}`, async () => {
+      const result = parseStsResponse(OPS[s.operation]!, readFileSync(new URL(s.file, dir), 'utf8'))
+      if (s.outcome !== 'success') return expect(await result.catch((e) => e.code)).toBe('InvalidResponse')
+      const out = await result
+      for (const [k, v] of Object.entries(s.expected as Record<string, string>)) {
+        const [a, b] = k.split('.')
+        const got = k === 'RequestId' ? out.RequestId : ['AccessKeyId', 'SecretAccessKey', 'SessionToken'].includes(k) ? out.Credentials[k] : k === 'Expiration' ? out.Credentials.Expiration.toISOString() : b ? out[a!]?.[b] : out[k]
+        const want = k === 'Expiration' ? new Date(v).toISOString() : (s.whitespace_removed?.[k] ?? v)
+        expect(k === 'PackedPolicySize' ? String(got) : got, k).toBe(want)
+      }
+    })
+  }
+})
+
+describe('input rules of the other operations (STS API reference limits)', () => {
+  const issues = (op: Operation<any, any>, input: unknown) => {
+    try {
+      op.check(input)
+      return []
+    } catch (e) {
+      expect(e).toBeInstanceOf(StsValidationError)
+      return (e as StsValidationError).issues.map((i) => `${i.param}:${i.rule}`)
+    }
+  }
+  const arn = 'arn:aws:iam::123456789012:role/demo'
+  it.each([
+    [GetSessionToken, {}, []],
+    [GetSessionToken, { DurationSeconds: 129600 }, []],
+    [GetSessionToken, { DurationSeconds: 129601 }, ['DurationSeconds:range']],
+    [GetSessionToken, { TokenCode: '123456' }, ['SerialNumber:requires']],
+    [GetCallerIdentity, {}, []],
+    [GetCallerIdentity, { Extra: 1 }, ['Extra:unknown']],
+    [AssumeRoleWithWebIdentity, { RoleArn: arn, RoleSessionName: 'ab', WebIdentityToken: 'abc' }, ['WebIdentityToken:length']],
+    [AssumeRoleWithWebIdentity, { RoleArn: arn, RoleSessionName: 'ab' }, ['WebIdentityToken:required']],
+    [AssumeRoleWithSAML, { RoleArn: arn, PrincipalArn: 'arn:aws:iam::123456789012:saml-provider/x', SAMLAssertion: 'PHNhbWw+' }, []],
+    [AssumeRoleWithSAML, { RoleArn: arn, SAMLAssertion: 'PHNhbWw+' }, ['PrincipalArn:required']],
+    [GetFederationToken, { Name: 'a' }, ['Name:length']],
+    [GetFederationToken, { Name: 'bob', DurationSeconds: 129600, Tags: [{ Key: 'k', Value: 'v' }] }, []],
+    [AssumeRoot, { TargetPrincipal: '111122223333', TaskPolicyArn: { arn: 'arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials' } }, []],
+    [AssumeRoot, { TargetPrincipal: '111122223333', TaskPolicyArn: { arn: 'x' }, DurationSeconds: 901 }, ['TaskPolicyArn.arn:length', 'DurationSeconds:range']],
+    [GetAccessKeyInfo, { AccessKeyId: 'AKIAIOSFODNN7EXAMPLE' }, []],
+    [GetAccessKeyInfo, { AccessKeyId: 'AKIA-IOSFODNN7EXAMPLE' }, ['AccessKeyId:pattern']],
+    [DecodeAuthorizationMessage, { EncodedMessage: '' }, ['EncodedMessage:length']],
+  ] as [Operation<any, any>, object, string[]][])('%o %o', (op, input, expected) => expect(issues(op, input)).toEqual(expected))
+
+  it('flattens AssumeRoot.TaskPolicyArn as a structure', () =>
+    expect(toForm('AssumeRoot', { TargetPrincipal: '111122223333', TaskPolicyArn: { arn: 'a' } })).toBe(
+      'Action=AssumeRoot&Version=2011-06-15&TargetPrincipal=111122223333&TaskPolicyArn.arn=a',
+    ))
+})
+
+describe('against the local STS', () => {
+  let server: Awaited<ReturnType<typeof startLocalSts>>
+  beforeAll(async () => void (server = await startLocalSts()))
+  afterAll(() => server.close())
+  afterEach(() => server.sts.reset())
+  const alice = USERS[0]!
+  const cfg = () => ({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: alice.accessKeyId, secretAccessKey: alice.secretAccessKey } })
+  const token = Object.keys(WEB_TOKENS)[0]!
+
+  it('getCallerIdentity', async () => {
+    const out = await getCallerIdentity(cfg())
+    expect(out).toMatchObject({ Account: ACCOUNT, Arn: alice.arn })
+    expect(out.RequestId).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  it('getSessionToken, with MFA', async () => {
+    const out = await getSessionToken({ DurationSeconds: 900, SerialNumber: alice.mfaSerial, TokenCode: alice.mfaCode }, cfg())
+    expect(out.Credentials.AccessKeyId).toMatch(/^ASIA/)
+    const who = await getCallerIdentity({ ...cfg(), credentials: { accessKeyId: out.Credentials.AccessKeyId, secretAccessKey: out.Credentials.SecretAccessKey, sessionToken: out.Credentials.SessionToken } })
+    expect(who.Arn).toBe(alice.arn)
+  })
+
+  it('assumeRoleWithWebIdentity is sent unsigned and needs no credentials', async () => {
+    const out = await assumeRoleWithWebIdentity({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/web`, RoleSessionName: 'gha', WebIdentityToken: token }, { endpoint: server.url, region: 'us-east-1' })
+    expect(out).toMatchObject({ Provider: WEB_TOKENS[token]!.iss, SubjectFromWebIdentityToken: WEB_TOKENS[token]!.sub, Audience: 'sts.amazonaws.com' })
+    expect(out.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/web/gha`)
+    expect(server.sts.state.requests[0]!.headers.authorization).toBeUndefined()
+    const err = await assumeRoleWithWebIdentity({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/web`, RoleSessionName: 'gha', WebIdentityToken: 'not-a-token' }, { endpoint: server.url, region: 'us-east-1' }).catch((e) => e)
+    expect(err).toMatchObject({ code: 'InvalidIdentityToken', status: 400, retryable: false })
+  })
+
+  it('fromWebIdentity reads a fresh token for each STS call and caches the credentials', async () => {
+    let reads = 0
+    const provider = fromWebIdentity({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/web`, WebIdentityToken: () => (reads++, token) }, { endpoint: server.url, region: 'us-east-1' })
+    const [a, b] = await Promise.all([provider(), provider()])
+    expect(a).toBe(b)
+    expect(reads).toBe(1)
+    expect(server.sts.state.requests[0]!.params.RoleSessionName).toMatch(/^edge-sts-\d+$/)
+  })
+})
