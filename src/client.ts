@@ -57,7 +57,9 @@ const endpointOf = (c: StsConfig): [URL, string] => {
     : [new URL(`https://sts${fips ? '-fips' : ''}.${r}.amazonaws.com${r.startsWith('cn-') ? '.cn' : ''}/`), r]
 }
 
-// The wait between attempts; it ends early, with AbortError, when the caller aborts.
+/** @internal The full-jitter backoff wait before attempt `attempt + 1`; it ends early, with AbortError, when the caller aborts. */
+export const backoff = (attempt: number, base: number, signal?: AbortSignal | null) => sleep(Math.random() * Math.min(20000, base * 2 ** attempt), signal ?? undefined)
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     const stop = () => {
@@ -68,7 +70,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', stop, { once: true })
   })
 
-const aborted = (signal: AbortSignal) => new StsError('AbortError', 'the STS call was aborted', { cause: signal.reason, retryable: false })
+/** @internal */
+export const aborted = (signal: AbortSignal) => new StsError('AbortError', 'the call was aborted', { cause: signal.reason, retryable: false })
 
 /**
  * Runs one STS operation: validate → form body → sign → fetch (retries, timeout, abort, clock skew)
@@ -120,7 +123,6 @@ export const call = async <I, O>(op: Operation<I, O>, input: I, c: StsConfig): P
       clearTimeout(timer)
       signal?.removeEventListener('abort', stop)
     }
-    // Full-jitter exponential backoff, capped at 20 s.
-    await sleep(Math.random() * Math.min(20000, retryDelayMs * 2 ** attempt), signal)
+    await backoff(attempt, retryDelayMs, signal)
   }
 }

@@ -184,10 +184,14 @@ export const canonicalize = async (request: SignableRequest<SignableBody>, o: Si
   if (presign) url.search = (raw = presign(raw, amzDate, scope, signedHeaders, token)).join('&')
 
   // The URL path is already percent-encoded once (the wire form). Services other than S3 sign it
-  // encoded a second time; S3 signs the wire form, re-encoded strictly so `!'()*` match AWS.
+  // encoded a second time. S3 signs it encoded once, strictly; the URL sent then carries that same
+  // strict form (URL parsing leaves `!'()*$,;:@` raw), so that the signature holds whether the server
+  // reads the path as sent or decodes and re-encodes it.
   let path = url.pathname
+  const double = o.doubleEncode ?? !s3
   if (o.normalizePath ?? !s3) path = path.replace(/\/+/g, '/')
-  if (/[^\w.~/-]/.test(path)) path = path.split('/').map((seg) => uriEncode(o.doubleEncode ?? !s3 ? seg : decode(seg))).join('/')
+  if (/[^\w.~/-]/.test(path)) path = path.split('/').map((seg) => uriEncode(double ? seg : decode(seg))).join('/')
+  if (!double) url.pathname = path
 
   const canonicalRequest = [
     method,
