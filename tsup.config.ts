@@ -1,10 +1,29 @@
 import { defineConfig } from 'tsup'
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  target: 'es2022',
-  platform: 'neutral',
-  clean: true,
-})
+export default defineConfig([
+  {
+    entry: ['src/index.ts'],
+    format: ['esm', 'cjs'],
+    dts: true,
+    target: 'es2022',
+    platform: 'neutral',
+  },
+  {
+    // The CLI imports the library's own ESM build instead of bundling a second copy of it.
+    entry: { cli: 'src/bin.ts' },
+    format: ['esm'],
+    target: 'node18',
+    platform: 'node',
+    // Deno resolves Node built-ins only with the `node:` prefix.
+    removeNodeProtocol: false,
+    banner: { js: '#!/usr/bin/env node' },
+    esbuildPlugins: [
+      {
+        name: 'library-external',
+        setup(build) {
+          build.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: './index.js', external: true }))
+        },
+      },
+    ],
+  },
+])

@@ -13,7 +13,18 @@ describe('the published package', () => {
   it('packs only dist/, README.md, LICENSE and package.json', async () => {
     const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'])
     const files = (JSON.parse(stdout)[0].files as { path: string }[]).map((f) => f.path).sort()
-    expect(files).toEqual(['LICENSE', 'README.md', 'dist/index.cjs', 'dist/index.d.cts', 'dist/index.d.ts', 'dist/index.js', 'package.json'])
+    expect(files).toEqual(['LICENSE', 'README.md', 'dist/cli.js', 'dist/index.cjs', 'dist/index.d.cts', 'dist/index.d.ts', 'dist/index.js', 'package.json'])
+  })
+
+  it('has an edge-sts bin: an executable script that loads the library build instead of a second copy', () => {
+    const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'))
+    expect(pkg.bin).toEqual({ 'edge-sts': './dist/cli.js' })
+    const cli = readFileSync(`${root}dist/cli.js`, 'utf8')
+    expect(cli.startsWith('#!/usr/bin/env node\n')).toBe(true)
+    expect(cli).toMatch(/from\s*"\.\/index\.js"/)
+    expect(cli).not.toMatch(/AWS4-HMAC-SHA256|crypto\.subtle/)
+    // Deno resolves Node built-ins only with the node: prefix.
+    expect(cli).not.toMatch(/from\s*"(process|fs|util)"/)
   })
 
   it('has no runtime dependencies', () => {
