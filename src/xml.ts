@@ -34,35 +34,54 @@ const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"'
  */
 export const readStsXml = async (body: StsBody, action: string, paths: readonly string[], options: ReadXmlOptions = {}): Promise<XmlFields> => {
   const max = options.maxBytes ?? 65536
-  const res = body instanceof Response ? body : new Response(body as BodyInit)
-  const status = body instanceof Response ? res.status : options.status
-  const headerId = res.headers.get('x-amzn-requestid') ?? undefined
+  const res = body instanceof Response ? body : undefined
+  const status = res ? res.status : options.status
+  const headerId = res?.headers.get('x-amzn-requestid') ?? undefined
   const root = action + 'Response'
   const fail = (code: string, message: string, cause?: unknown): never => {
     throw new StsError(code, message, { status, requestId: headerId, cause })
   }
   const bad = (why: string) => fail('InvalidResponse', `not a valid STS ${action} response: ${why}`)
-
-  // Read until the success root closes or the stream ends.
-  const end = new RegExp(`</([\\w.-]+:)?${root}\\s*>`)
-  const reader = res.body?.getReader()
-  const decoder = new TextDecoder('utf-8', { fatal: true })
+  const tooLarge = () => fail('ResponseTooLarge', `the STS response is larger than ${max} bytes`)
   let doc = ''
-  let bytes = 0
   try {
-    for (let r; reader && !(r = await reader.read().catch((e) => fail('NetworkError', 'reading the STS response failed', e))).done; ) {
-      if ((bytes += r.value.byteLength) > max) fail('ResponseTooLarge', `the STS response is larger than ${max} bytes`)
-      const seen = doc.length
-      doc += decoder.decode(r.value, { stream: true })
-      if (end.test(doc.slice(Math.max(0, seen - root.length - 99)))) break
+    if (typeof body == 'string') {
+      // A string in hand needs no stream: only its UTF-8 length is checked (a UTF-16 unit is at most 3 bytes).
+      if (body.length * 3 > max && new TextEncoder().encode(body).length > max) tooLarge()
+      doc = body
+    } else if (body instanceof Uint8Array || body instanceof ArrayBuffer) {
+      if (body.byteLength > max) tooLarge()
+      doc = new TextDecoder('utf-8', { fatal: true }).decode(body)
+    } else {
+      // Read until the success root closes or the stream ends.
+      const end = new RegExp(`</([\\w.-]+:)?${root}\\s*>`)
+      const reader = (res ? res.body : body)?.getReader()
+      const decoder = new TextDecoder('utf-8', { fatal: true })
+      let bytes = 0
+      let done = !reader
+      try {
+        while (!done) {
+          let r
+          try {
+            r = await reader!.read()
+          } catch (e) {
+            fail('NetworkError', 'reading the STS response failed', e)
+          }
+          if ((done = r!.done)) break
+          if ((bytes += r!.value.byteLength) > max) tooLarge()
+          const seen = doc.length
+          doc += decoder.decode(r!.value, { stream: true })
+          if (end.test(doc.slice(Math.max(0, seen - root.length - 99)))) break
+        }
+        doc += decoder.decode()
+      } finally {
+        // Stop the transfer when the document ended (or was rejected) before the stream did; a failing cancel changes nothing.
+        if (!done) reader!.cancel().catch(() => {})
+      }
     }
-    doc += decoder.decode()
   } catch (e) {
     // The fatal decoder throws a TypeError on bytes that are not UTF-8.
     throw e instanceof TypeError ? bad('invalid UTF-8') : e
-  } finally {
-    // Stop the transfer once the document is complete or rejected; a failing cancel changes nothing.
-    reader?.cancel().catch(() => {})
   }
 
   const wanted = new Map(paths.map((p) => [`${action}Result.${p}`, p]))
