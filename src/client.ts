@@ -3,6 +3,7 @@ import type { Operation } from './operations.ts'
 import { toForm } from './query.ts'
 import { signRequest, type Credentials, type SignedRequest } from './sigv4.ts'
 import { readStsXml } from './xml.ts'
+import { uriEncode } from './encode.ts'
 
 /** Static credentials, or a function that returns them (e.g. a caching provider). */
 export type CredentialsSource = Credentials | (() => Credentials | Promise<Credentials>)
@@ -70,6 +71,12 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', stop, { once: true })
   })
 
+// An error whose text quotes a secret is made again without it (the stack holds the first message).
+const redact = (e: StsError, secrets: (string | undefined)[]) => {
+  const message = secrets.reduce((t: string, s) => (s && s.length > 3 ? t.split(s).join('[redacted]') : t), e.message)
+  return message == e.message ? e : new StsError(e.code, message, { type: e.type, requestId: e.requestId, status: e.status, retryable: e.retryable })
+}
+
 /** @internal */
 export const aborted = (signal: AbortSignal) => new StsError('AbortError', 'the call was aborted', { cause: signal.reason, retryable: false })
 
@@ -86,12 +93,16 @@ export const call = async <I, O>(op: Operation<I, O>, input: I, c: StsConfig): P
   if (!(timeoutMs > 0)) invalid('timeoutMs', 'range', 'must be a positive number of milliseconds')
   const body = toForm(op.action, (input ?? {}) as object)
   let skewed = false
+  // What a server (or a proxy) must not get to echo into an error message: the input's secrets, raw and form-encoded.
+  const { TokenCode, WebIdentityToken, SAMLAssertion } = input as Record<string, string | undefined>
+  const secrets = [TokenCode, WebIdentityToken, SAMLAssertion].flatMap((v) => (v ? [v, uriEncode(v)] : []))
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) throw aborted(signal)
     let request: SignedRequest<string> = { method: 'POST', url: url.href, headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body }
     if (!op.unsigned) {
       const credentials = typeof c.credentials == 'function' ? await c.credentials() : c.credentials!
       request = await signRequest(request, { credentials, region, service: 'sts', date: Date.now() + (offsets.get(url.origin) ?? 0) })
+      secrets.push(credentials.secretAccessKey, credentials.sessionToken!, request.headers.authorization!.slice(-64))
     }
     // One controller per attempt: the caller's signal and this attempt's timeout both abort it.
     const ctl = new AbortController()
@@ -106,6 +117,7 @@ export const call = async <I, O>(op: Operation<I, O>, input: I, c: StsConfig): P
       const err =
         signal?.aborted ? aborted(signal)
         : ctl.signal.aborted ? new StsError('TimeoutError', `no complete STS response within ${timeoutMs} ms`, { cause: e })
+        : e instanceof StsError ? redact(e, secrets)
         : e instanceof EdgeStsError ? e
         : new StsError('NetworkError', 'the request to STS failed', { cause: e })
       if (!(err instanceof StsError)) throw err

@@ -1,3 +1,4 @@
+import { utf8 } from './encode.ts'
 import { StsError } from './errors.ts'
 
 /** What {@link readStsXml} and `parseStsResponse` accept. */
@@ -45,17 +46,15 @@ export const readStsXml = async (body: StsBody, action: string, paths: readonly 
   const tooLarge = () => fail('ResponseTooLarge', `the STS response is larger than ${max} bytes`)
   let doc = ''
   try {
-    if (typeof body == 'string') {
-      // A string in hand needs no stream: only its UTF-8 length is checked (a UTF-16 unit is at most 3 bytes).
-      if (body.length * 3 > max && new TextEncoder().encode(body).length > max) tooLarge()
-      doc = body
-    } else if (body instanceof Uint8Array || body instanceof ArrayBuffer) {
-      if (body.byteLength > max) tooLarge()
-      doc = new TextDecoder('utf-8', { fatal: true }).decode(body)
+    if (typeof body == 'string' || body instanceof Uint8Array || body instanceof ArrayBuffer) {
+      // Bytes in hand need no stream.
+      const b = typeof body == 'string' ? utf8.encode(body) : body
+      if (b.byteLength > max) tooLarge()
+      doc = new TextDecoder('utf-8', { fatal: true }).decode(b)
     } else {
       // Read until the success root closes or the stream ends.
       const end = new RegExp(`</([\\w.-]+:)?${root}\\s*>`)
-      const reader = (res ? res.body : body)?.getReader()
+      const reader = (res ? res.body : (body as ReadableStream<Uint8Array>))?.getReader()
       const decoder = new TextDecoder('utf-8', { fatal: true })
       let bytes = 0
       let done = !reader
