@@ -83,28 +83,33 @@ export const readStsXml = async (body: StsBody, action: string, paths: readonly 
     throw e instanceof TypeError ? bad('invalid UTF-8') : e
   }
 
-  const wanted = new Map(paths.map((p) => [`${action}Result.${p}`, p]))
-  wanted.set('ResponseMetadata.RequestId', '')
+  const result = action + 'Result.'
   const values: Record<string, string> = {}
   const stack: string[] = []
+  const at: string[] = [] // dotted path below the root of each open element
   let top: string | undefined // the root element
   let key: string | undefined // the leaf being captured
   let buf = ''
-  const token = /<!\[CDATA\[([^]*?)\]\]>|<!--[^]*?-->|<\?[^]*?\?>|<(\/?)(?:[\w.-]+:)?([A-Za-z_][\w.-]*)(?:\s[^<>]*?)?(\/?)>|([^<]+)|</g
-  for (let m; !(top && !stack.length) && (m = token.exec(doc)); ) {
-    const [all, cdata, close, name, selfClose, text] = m
-    if (text != null) {
-      if (key != null) {
-        // A stray `&` is found by one search that stops there (a replace would first collect every match).
-        if (/&(?!(#x[\da-fA-F]{1,6}|#\d{1,7}|lt|gt|amp|quot|apos);)/.test(text)) bad('bad entity or stray "&"')
-        buf += text.replace(/&(#?\w+);/g, (_, e: string) => {
-          // Number('0x2F') and Number('047') both read a character reference; XML 1.0 §2.2 legal characters only.
-          const c = e[0] == '#' ? (+('0' + e.slice(1)) < 0x110000 ? String.fromCodePoint(+('0' + e.slice(1))) : '') : ENTITIES[e]!
-          return /^[\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]$/u.test(c) ? c : bad('bad character reference')
-        })
-      }
-      else if (!stack.length && /\S/.test(text)) bad('text outside the root element')
-    } else if (cdata != null) {
+  // Markup at a `<`; a lone `<` (the last alternative) is malformed. Text between tags is skipped by
+  // indexOf, and copied only inside a wanted leaf.
+  const tag = /<(?:!\[CDATA\[([^]*?)\]\]>|!--[^]*?-->|\?[^]*?\?>|(\/?)(?:[\w.-]+:)?([A-Za-z_][\w.-]*)(?:\s[^<>]*?)?(\/?)>)|</y
+  for (let i = 0, lt; !(top && !stack.length) && i < doc.length; ) {
+    if ((lt = doc.indexOf('<', i)) < 0) lt = doc.length
+    if (key != null) {
+      const text = doc.slice(i, lt)
+      // A stray `&` is found by one search that stops there (a replace would first collect every match).
+      if (/&(?!(#x[\da-fA-F]{1,6}|#\d{1,7}|lt|gt|amp|quot|apos);)/.test(text)) bad('bad entity or stray "&"')
+      buf += text.replace(/&(#?\w+);/g, (_, e: string) => {
+        // Number('0x2F') and Number('047') both read a character reference; XML 1.0 §2.2 legal characters only.
+        const c = e[0] == '#' ? (+('0' + e.slice(1)) < 0x110000 ? String.fromCodePoint(+('0' + e.slice(1))) : '') : ENTITIES[e]!
+        return /^[\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]$/u.test(c) ? c : bad('bad character reference')
+      })
+    } else if (!stack.length && /\S/.test(doc.slice(i, lt))) bad('text outside the root element')
+    if (lt == doc.length) break
+    tag.lastIndex = lt
+    const [all, cdata, close, name, selfClose] = tag.exec(doc)!
+    i = tag.lastIndex
+    if (cdata != null) {
       if (!stack.length) bad('CDATA outside the root element')
       if (key != null) buf += cdata
     } else if (all == '<') bad('malformed markup')
@@ -112,11 +117,13 @@ export const readStsXml = async (body: StsBody, action: string, paths: readonly 
       if (!close) {
         if (key != null) bad('markup inside a value')
         if (!stack.length && (top = name) != root && name != 'ErrorResponse' && name != 'Error') bad(`root element <${name}>`)
-        stack.push(name)
-        // Success: the dotted path below the root; errors: Code, Message, Type, RequestId wherever they are.
-        // (Paths are short: deeper elements are never wanted, and joining them would cost quadratic time.)
-        const k = top == root ? (stack.length < 6 ? stack.slice(1).join('.') : '') : /^(Code|Message|Type|RequestId)$/.test(name) ? name : ''
-        if (top == root ? wanted.has(k) : k) (key = k), (buf = '')
+        const d = stack.push(name)
+        // Success: the dotted path below the root (deeper than 4 levels nothing is wanted, so no path
+        // is built there); errors: Code, Message, Type, RequestId wherever they are.
+        const k = top == root ? (at[d - 1] = d < 3 ? (d > 1 ? name : '') : d < 6 && at[d - 2] ? at[d - 2] + '.' + name : '') : /^(Code|Message|Type|RequestId)$/.test(name) ? name : ''
+        // Captured under the path's own string from `paths` (a constant: cheap as a property key).
+        const j = top == root && k.startsWith(result) ? paths.indexOf(k.slice(result.length)) : -1
+        if (j >= 0 || (top == root ? k == 'ResponseMetadata.RequestId' : k)) (key = paths[j] ?? k), (buf = '')
       }
       if (close || selfClose) {
         if (stack.pop() != name) bad('mismatched end tag')
@@ -131,7 +138,6 @@ export const readStsXml = async (body: StsBody, action: string, paths: readonly 
     const code = values.Code?.trim() || bad('error without a Code')
     throw new StsError(code, values.Message?.trim() || code, { type: values.Type?.trim(), requestId, status })
   }
-  const out: Record<string, string> = {}
-  for (const [k, p] of wanted) if (p && k in values) out[p] = values[k]!
-  return { values: out, requestId }
+  delete values['ResponseMetadata.RequestId']
+  return { values, requestId }
 }
