@@ -16,6 +16,7 @@ import { build } from 'esbuild'
 import { assumeRole } from '../dist/index.js'
 import { credentials, floorSign, fxpFields, init, parsingGroups, regexFields, signingGroups, stsBody, URL_STS, verifyFields, verifySignature } from './groups.mjs'
 import { measure, table } from './harness.mjs'
+import { adversarial } from './adversarial.mjs'
 import { measure as size } from './size.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -249,5 +250,8 @@ say('## 6. Bundle size (esbuild --minify, workerd/worker/browser conditions)\n')
     say(`| ${name} | ${r.raw.toLocaleString('en-US')} B | ${r.gzip.toLocaleString('en-US')} B | ${r.brotli.toLocaleString('en-US')} B |`)
   }
 }
+
+say('\n## 7. Hostile input: the XML extractor in linear time (Node; best of 5)\n')
+say(await adversarial())
 
 writeFileSync(`${root}bench/RESULTS.md`, out.join('\n') + '\n')
