@@ -27,7 +27,8 @@ const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"'
  * `</{action}Response>` arrives. Linear time on any input: the end-tag search looks only at new data,
  * and the document is then read by one pass of one regular expression whose alternatives start
  * with distinct characters; anything it cannot read (a lone `<`) rejects the document at once.
- * The first of a repeated leaf wins.
+ * A success document that repeats a wanted leaf is rejected (a second `Credentials` would mix two
+ * credentials); in an error document the first wins.
  *
  * Rejects with `StsError`: the STS code of an error document (`<ErrorResponse>`, a bare `<Error>`, an
  * `<Errors>` wrapper), or `InvalidResponse` (empty, truncated, malformed, not XML, DOCTYPE, another
@@ -127,7 +128,7 @@ export const readStsXml = async (body: StsBody, action: string, paths: readonly 
       }
       if (close || selfClose) {
         if (stack.pop() != name) bad('mismatched end tag')
-        if (key != null) values[key] ??= buf
+        if (key != null) top == root && key in values ? bad(`repeated <${key}>`) : (values[key] ??= buf)
         key = undefined
       }
     }

@@ -6,53 +6,7 @@ import { readStsXml, type StsBody } from '../src/xml.ts'
 import { parseStsResponse } from '../src/sts.ts'
 import { AssumeRole } from '../src/operations.ts'
 import { StsError } from '../src/errors.ts'
-
-const dir = new URL('../../shared/vectors/sts/', import.meta.url)
-const index = JSON.parse(readFileSync(new URL('index.json', dir), 'utf8'))
-type Sample = {
-  file: string
-  operation: string
-  outcome: 'success' | 'error' | 'invalid'
-  expected?: Record<string, string>
-  raw_text?: Record<string, string>
-  whitespace_removed?: Record<string, string>
-  absent?: string[]
-  http_status?: number
-}
-const samples: Sample[] = index.samples
-
-const PATHS: Record<string, string[]> = {
-  AssumeRole: ['Credentials.AccessKeyId', 'Credentials.SecretAccessKey', 'Credentials.SessionToken', 'Credentials.Expiration', 'AssumedRoleUser.Arn', 'AssumedRoleUser.AssumedRoleId', 'PackedPolicySize', 'SourceIdentity'],
-  AssumeRoleWithWebIdentity: ['Credentials.AccessKeyId', 'Credentials.SecretAccessKey', 'Credentials.SessionToken', 'Credentials.Expiration', 'AssumedRoleUser.Arn', 'AssumedRoleUser.AssumedRoleId', 'PackedPolicySize', 'SourceIdentity', 'Audience', 'SubjectFromWebIdentityToken', 'Provider'],
-  GetSessionToken: ['Credentials.AccessKeyId', 'Credentials.SecretAccessKey', 'Credentials.SessionToken', 'Credentials.Expiration'],
-  GetCallerIdentity: ['UserId', 'Account', 'Arn'],
-}
-// The index names credential leaves without their Credentials parent.
-const credentialKey = (k: string) => (['AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration'].includes(k) ? `Credentials.${k}` : k)
-
-const bytesOf = (f: string) => new Uint8Array(readFileSync(new URL(f, dir)))
-const streamOf = (bytes: Uint8Array, cuts: number[]) => {
-  const points = [0, ...cuts, bytes.length]
-  let i = 0
-  return new ReadableStream<Uint8Array>({
-    pull(c) {
-      if (i < points.length - 1) c.enqueue(bytes.slice(points[i], points[++i]))
-      else c.close()
-    },
-  })
-}
-// The operation a sample is read as: error samples are read as the operation they answered.
-const opOf = (s: Sample) => (s.operation === 'Error' ? (s.file.includes('get-session-token') ? 'GetSessionToken' : s.file.includes('identity-token') ? 'AssumeRoleWithWebIdentity' : 'AssumeRole') : s.operation)
-
-const outcome = async (s: Sample, body: StsBody) => {
-  try {
-    return { ok: await readStsXml(body, opOf(s), PATHS[opOf(s)]!) }
-  } catch (e) {
-    expect(e).toBeInstanceOf(StsError)
-    const err = e as StsError
-    return { err: { code: err.code, message: err.message, type: err.type, requestId: err.requestId } }
-  }
-}
+import { PATHS, bytesOf, credentialKey, dir, index, outcome, samples, streamOf } from './samples.ts'
 
 describe('STS samples', () => {
   it('covers all samples of the index', () => expect(samples.length).toBe(index.count.xml_files))
@@ -135,9 +89,18 @@ describe('readStsXml', () => {
     expect(values.SourceIdentity).toBe('')
   })
 
-  it('anchors paths: an Arn elsewhere is not AssumedRoleUser.Arn, and the first of a repeated leaf wins', async () => {
-    const { values } = await read(ok(`<Other><Arn>wrong</Arn></Other><AssumedRoleUser><Arn>right</Arn><Arn>second</Arn></AssumedRoleUser>${creds}`))
+  it('anchors paths: an Arn elsewhere is not AssumedRoleUser.Arn', async () => {
+    const { values } = await read(ok(`<Other><Arn>wrong</Arn><AssumedRoleUser><Arn>deeper</Arn></AssumedRoleUser></Other><AssumedRoleUser><Arn>right</Arn></AssumedRoleUser>${creds}`))
     expect(values['AssumedRoleUser.Arn']).toBe('right')
+  })
+
+  it('rejects a success document that repeats a wanted leaf: two values for one field cannot both be right', async () => {
+    expect(await code(read(ok(`<AssumedRoleUser><Arn>right</Arn><Arn>second</Arn></AssumedRoleUser>${creds}`)))).toBe('InvalidResponse')
+    // A second Credentials block (even an identical one) would otherwise mix fields from both.
+    expect(await code(read(ok(`<Credentials><AccessKeyId>OTHER</AccessKeyId></Credentials>${creds}`)))).toBe('InvalidResponse')
+    expect(await code(read(ok(creds + creds)))).toBe('InvalidResponse')
+    // An unwanted element may repeat.
+    expect(await code(read(ok(`<Unknown>1</Unknown><Unknown>2</Unknown>${creds}`)))).toBe('resolved')
   })
 
   const invalid: [string, string][] = [
