@@ -165,7 +165,8 @@ describe('readStsXml', () => {
     const { values } = await read(body)
     expect(values['Credentials.AccessKeyId']).toBe('ASIAX')
     expect(cancelled).toBe(true)
-    expect(pulls).toBeLessThanOrEqual(2)
+    // The chunk with the root, and at most one read past it (to learn whether the body closed there).
+    expect(pulls).toBeLessThanOrEqual(3)
   })
 
   it('enforces the size cap while reading and cancels the stream', async () => {
