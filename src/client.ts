@@ -1,7 +1,7 @@
 import { EdgeStsError, StsError, invalid } from './errors.ts'
 import type { Operation } from './operations.ts'
 import { toForm } from './query.ts'
-import { signRequest, type Credentials, type SignedRequest } from './sigv4.ts'
+import { FORM, signForm, type Credentials } from './sigv4.ts'
 import { readStsXml } from './xml.ts'
 import { uriEncode } from './encode.ts'
 
@@ -47,7 +47,8 @@ const endpointOf = (c: StsConfig): [URL, string] => {
     try {
       url = new URL(e)
     } catch {}
-    if (!/^https?:$/.test(url?.protocol!)) invalid('endpoint', 'url', 'must be an absolute http(s) URL')
+    // STS takes its parameters in the body: a query on the endpoint is a mistake, and signForm signs none.
+    if (!/^https?:$/.test(url?.protocol!) || url!.search) invalid('endpoint', 'url', 'must be an absolute http(s) URL without a query')
     const m = /^sts(-fips)?\.(([a-z0-9-]+)\.)?amazonaws\.com(\.cn)?$/.exec(url!.hostname)
     return [url!, r == 'aws-global' ? 'us-east-1' : r ?? (m ? m[3] ?? 'us-east-1' : invalid('region', 'required', 'is required to sign for a custom endpoint'))]
   }
@@ -98,11 +99,11 @@ export const call = async <I, O>(op: Operation<I, O>, input: I, c: StsConfig): P
   const secrets = [TokenCode, WebIdentityToken, SAMLAssertion].flatMap((v) => (v ? [v, uriEncode(v)] : []))
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) throw aborted(signal)
-    let request: SignedRequest<string> = { method: 'POST', url: url.href, headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body }
+    let headers: Record<string, string> = { 'content-type': FORM }
     if (!op.unsigned) {
       const credentials = typeof c.credentials == 'function' ? await c.credentials() : c.credentials!
-      request = await signRequest(request, { credentials, region, service: 'sts', date: Date.now() + (offsets.get(url.origin) ?? 0) })
-      secrets.push(credentials.secretAccessKey, credentials.sessionToken!, request.headers.authorization!.slice(-64))
+      headers = await signForm(url, body, credentials, region, Date.now() + (offsets.get(url.origin) ?? 0))
+      secrets.push(credentials.secretAccessKey, credentials.sessionToken!, headers.authorization!.slice(-64))
     }
     // One controller per attempt: the caller's signal and this attempt's timeout both abort it.
     const ctl = new AbortController()
@@ -111,7 +112,7 @@ export const call = async <I, O>(op: Operation<I, O>, input: I, c: StsConfig): P
     signal?.addEventListener('abort', stop)
     let res: Response | undefined
     try {
-      res = await (c.fetch ?? fetch)(request.url, { ...request, signal: ctl.signal })
+      res = await (c.fetch ?? fetch)(url.href, { method: 'POST', headers, body, signal: ctl.signal })
       return op.out(await readStsXml(res, op.action, op.paths, { maxBytes: c.maxResponseBytes }))
     } catch (e) {
       const err =

@@ -60,6 +60,8 @@ const ALGORITHM = 'AWS4-HMAC-SHA256'
 // Hop-by-hop and proxy-rewritten headers: signing them breaks requests that pass a proxy.
 const UNSIGNED = /^(authorization|connection|expect|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade|user-agent|x-amzn-trace-id)$/
 const HMAC = { name: 'HMAC', hash: 'SHA-256' }
+/** @internal The content type of every STS Query-protocol request. */
+export const FORM = 'application/x-www-form-urlencoded; charset=utf-8'
 
 /** @internal Everything a signature is computed from; exported for the test suite. */
 export interface Canonical {
@@ -132,6 +134,24 @@ const decode = (s: string): string => {
   }
 }
 
+// Formatting a date costs more than the rest of the request line; most signatures share a second.
+const stamp = (time: number) => {
+  if (time - (time % 1000) != lastSecond) amz = new Date((lastSecond = time - (time % 1000))).toISOString().replace(/[:-]|\.\d+/g, '')
+  return amz
+}
+
+// The URL path is already percent-encoded once (the wire form). Services other than S3 sign it
+// encoded a second time. S3 signs it encoded once, strictly; the URL sent then carries that same
+// strict form (URL parsing leaves `!'()*$,;:@` raw), so that the signature holds whether the server
+// reads the path as sent or decodes and re-encodes it.
+const pathOf = (url: URL, normalize: boolean, double: boolean) => {
+  let path = url.pathname
+  if (normalize) path = path.replace(/\/+/g, '/')
+  if (/[^\w.~/-]/.test(path)) path = path.split('/').map((seg) => uriEncode(double ? seg : decode(seg))).join('/')
+  if (!double) url.pathname = path
+  return path
+}
+
 type Presign = (raw: string[], amzDate: string, scope: string, signedHeaders: string, token?: string) => string[]
 
 /** @internal Builds the canonical request (SigV4 "Task 1"); exported for the test suite. */
@@ -151,9 +171,7 @@ export const canonicalize = async (request: SignableRequest<SignableBody>, o: Si
   url.hash &&= ''
   const time = o.date === undefined ? Date.now() : +new Date(o.date)
   if (isNaN(time)) invalid('date', 'date', 'must be a valid date')
-  // Formatting a date costs more than the rest of the request line; most signatures share a second.
-  if (time - (time % 1000) != lastSecond) amz = new Date((lastSecond = time - (time % 1000))).toISOString().replace(/[:-]|\.\d+/g, '')
-  const amzDate = amz
+  const amzDate = stamp(time)
   const scope = `${amzDate.slice(0, 8)}/${region}/${service}/aws4_request`
   const s3 = service == 's3'
   const method = (request.method ?? 'GET').toUpperCase()
@@ -183,19 +201,9 @@ export const canonicalize = async (request: SignableRequest<SignableBody>, o: Si
   let raw = url.search.slice(1).split('&').filter(Boolean)
   if (presign) url.search = (raw = presign(raw, amzDate, scope, signedHeaders, token)).join('&')
 
-  // The URL path is already percent-encoded once (the wire form). Services other than S3 sign it
-  // encoded a second time. S3 signs it encoded once, strictly; the URL sent then carries that same
-  // strict form (URL parsing leaves `!'()*$,;:@` raw), so that the signature holds whether the server
-  // reads the path as sent or decodes and re-encodes it.
-  let path = url.pathname
-  const double = o.doubleEncode ?? !s3
-  if (o.normalizePath ?? !s3) path = path.replace(/\/+/g, '/')
-  if (/[^\w.~/-]/.test(path)) path = path.split('/').map((seg) => uriEncode(double ? seg : decode(seg))).join('/')
-  if (!double) url.pathname = path
-
   const canonicalRequest = [
     method,
-    path,
+    pathOf(url, o.normalizePath ?? !s3, o.doubleEncode ?? !s3),
     // Sorted by encoded key, then value: joined by NUL, which sorts below every encoded character.
     raw
       .map((p, i) => ((i = p.indexOf('=')), uriEncode(decode(i < 0 ? p : p.slice(0, i))) + '\0' + (i < 0 ? '' : uriEncode(decode(p.slice(i + 1))))))
@@ -209,11 +217,34 @@ export const canonicalize = async (request: SignableRequest<SignableBody>, o: Si
   return { method, url, headers, signedHeaders, canonicalRequest, payloadHash, amzDate, scope }
 }
 
-/** @internal SigV4 "Task 2": the string to sign. */
-export const stringToSign = async (k: Canonical): Promise<string> =>
-  `${ALGORITHM}\n${k.amzDate}\n${k.scope}\n${await sha256Hex(k.canonicalRequest)}`
+type ToSign = Pick<Canonical, 'amzDate' | 'scope' | 'canonicalRequest' | 'signedHeaders'>
 
-const signature = async (k: Canonical, c: Credentials) => hex(await hmac(await signingKey(c, k.scope), await stringToSign(k)))
+/** @internal SigV4 "Task 2": the string to sign. */
+export const stringToSign = async (k: ToSign): Promise<string> => `${ALGORITHM}\n${k.amzDate}\n${k.scope}\n${await sha256Hex(k.canonicalRequest)}`
+
+const signature = async (k: ToSign, c: Credentials) => hex(await hmac(await signingKey(c, k.scope), await stringToSign(k)))
+
+const authorization = async (k: ToSign, c: Credentials) =>
+  `${ALGORITHM} Credential=${c.accessKeyId}/${k.scope}, SignedHeaders=${k.signedHeaders}, Signature=${await signature(k, c)}`
+
+/**
+ * @internal Signs an STS Query-protocol POST without the general canonicalisation: its headers are
+ * fixed and already in order, its endpoint URL has no query, and its body is never empty. The same
+ * bytes as {@link signRequest} with these headers (the test suite checks), in fewer bundle bytes.
+ */
+export const signForm = async (url: URL, body: string, c: Credentials, region: string, time: number): Promise<Record<string, string>> => {
+  need('credentials.accessKeyId', c?.accessKeyId)
+  need('credentials.secretAccessKey', c?.secretAccessKey)
+  const amzDate = stamp(time)
+  const scope = `${amzDate.slice(0, 8)}/${region}/sts/aws4_request`
+  const headers: Record<string, string> = { 'content-type': FORM, host: url.host, 'x-amz-date': amzDate }
+  // fetch strips a token's surrounding whitespace (a token read from a file ends in a newline).
+  if (c.sessionToken) headers['x-amz-security-token'] = c.sessionToken.trim()
+  const signedHeaders = Object.keys(headers).join(';')
+  const canonicalRequest = `POST\n${pathOf(url, true, true)}\n\n${Object.entries(headers).map(([n, v]) => `${n}:${v}\n`).join('')}\n${signedHeaders}\n${await sha256Hex(body)}`
+  headers.authorization = await authorization({ amzDate, scope, canonicalRequest, signedHeaders }, c)
+  return headers
+}
 
 /**
  * Signs a request with AWS Signature Version 4 in the `Authorization` header.
@@ -229,7 +260,7 @@ export const signRequest = async <B extends SignableBody = never>(request: Signa
   const k = await canonicalize(request, options)
   const c = options.credentials
   const headers = Object.fromEntries(k.headers)
-  headers.authorization = `${ALGORITHM} Credential=${c.accessKeyId}/${k.scope}, SignedHeaders=${k.signedHeaders}, Signature=${await signature(k, c)}`
+  headers.authorization = await authorization(k, c)
   if (options.appendSessionToken && c.sessionToken) headers['x-amz-security-token'] = c.sessionToken
   return { method: k.method, url: k.url.href, headers, body: request.body }
 }

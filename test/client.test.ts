@@ -98,6 +98,7 @@ describe('assumeRole with a stubbed fetch', () => {
     [{ region: undefined, endpoint: 'http://127.0.0.1:1/' }, 'region', 'required'],
     [{ endpoint: 'not a url' }, 'endpoint', 'url'],
     [{ endpoint: 'ftp://x/' }, 'endpoint', 'url'],
+    [{ endpoint: 'https://sts.amazonaws.com/?Action=GetCallerIdentity' }, 'endpoint', 'url'],
     [{ region: 'eu-west-1', useFipsEndpoint: true }, 'useFipsEndpoint', 'region'],
     [{ maxAttempts: 0 }, 'maxAttempts', 'range'],
     [{ timeoutMs: -1 }, 'timeoutMs', 'range'],
