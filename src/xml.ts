@@ -106,14 +106,18 @@ export const readStsXml = async (body: StsBody, action: string, paths: readonly 
   for (let i = 0, lt; !(top && !stack.length) && i < doc.length; ) {
     if ((lt = doc.indexOf('<', i)) < 0) lt = doc.length
     if (key != null) {
-      const text = doc.slice(i, lt)
-      // A stray `&` is found by one search that stops there (a replace would first collect every match).
-      if (/&(?!(#x[\da-fA-F]{1,6}|#\d{1,7}|lt|gt|amp|quot|apos);)/.test(text)) bad('bad entity or stray "&"')
-      buf += text.replace(/&(#?\w+);/g, (_, e: string) => {
-        // Number('0x2F') and Number('047') both read a character reference; XML 1.0 §2.2 legal characters only.
-        const c = e[0] == '#' ? (+('0' + e.slice(1)) < 0x110000 ? String.fromCodePoint(+('0' + e.slice(1))) : '') : ENTITIES[e]!
-        return /^[\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]$/u.test(c) ? c : bad('bad character reference')
-      })
+      let text = doc.slice(i, lt)
+      // Most values hold no entity: one includes() spares both regular expressions (a fifth of the parse).
+      if (text.includes('&')) {
+        // A stray `&` is found by one search that stops there (a replace would first collect every match).
+        if (/&(?!(#x[\da-fA-F]{1,6}|#\d{1,7}|lt|gt|amp|quot|apos);)/.test(text)) bad('bad entity or stray "&"')
+        text = text.replace(/&(#?\w+);/g, (_, e: string) => {
+          // Number('0x2F') and Number('047') both read a character reference; XML 1.0 §2.2 legal characters only.
+          const c = e[0] == '#' ? (+('0' + e.slice(1)) < 0x110000 ? String.fromCodePoint(+('0' + e.slice(1))) : '') : ENTITIES[e]!
+          return /^[\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]$/u.test(c) ? c : bad('bad character reference')
+        })
+      }
+      buf += text
     } else if (!stack.length && /\S/.test(doc.slice(i, lt))) bad('text outside the root element')
     if (lt == doc.length) break
     tag.lastIndex = lt
