@@ -12,7 +12,7 @@ const entries = {
 }
 
 /** Regression guard for `import { assumeRole }`, bytes of min+gzip. */
-export const BUDGET = 6000
+export const BUDGET = 6100
 
 export const measure = async (contents) => {
   const out = await build({

@@ -95,8 +95,8 @@ export const call = async <I, O>(op: Operation<I, O>, input: I, c: StsConfig): P
   const body = toForm(op.action, (input ?? {}) as object)
   let skewed = false
   // What a server (or a proxy) must not get to echo into an error message: the input's secrets, raw and form-encoded.
-  const { TokenCode, WebIdentityToken, SAMLAssertion } = input as Record<string, string | undefined>
-  const secrets = [TokenCode, WebIdentityToken, SAMLAssertion].flatMap((v) => (v ? [v, uriEncode(v)] : []))
+  const { TokenCode, WebIdentityToken, SAMLAssertion, TradeInToken } = input as Record<string, string | undefined>
+  const secrets = [TokenCode, WebIdentityToken, SAMLAssertion, TradeInToken].flatMap((v) => (v ? [v, uriEncode(v)] : []))
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) throw aborted(signal)
     let headers: Record<string, string> = { 'content-type': FORM }

@@ -10,6 +10,9 @@ export {
   getCallerIdentity,
   getAccessKeyInfo,
   decodeAuthorizationMessage,
+  getScopedCredentials,
+  getDelegatedAccessToken,
+  getWebIdentityToken,
   parseStsResponse,
 } from './sts.ts'
 export {
@@ -22,6 +25,9 @@ export {
   GetCallerIdentity,
   GetAccessKeyInfo,
   DecodeAuthorizationMessage,
+  GetScopedCredentials,
+  GetDelegatedAccessToken,
+  GetWebIdentityToken,
 } from './operations.ts'
 export type {
   AssumeRoleInput,
@@ -36,6 +42,11 @@ export type {
   GetFederationTokenInput,
   GetFederationTokenOutput,
   GetCallerIdentityOutput,
+  GetScopedCredentialsInput,
+  GetScopedCredentialsOutput,
+  GetDelegatedAccessTokenOutput,
+  GetWebIdentityTokenInput,
+  GetWebIdentityTokenOutput,
   StsCredentials,
   Operation,
 } from './operations.ts'

@@ -1,5 +1,5 @@
 import { StsError } from './errors.ts'
-import { ARN, NAME, int, list, req, str, struct, validate, type Add, type Check } from './validate.ts'
+import { ARN, NAME, int, list, one, req, str, struct, validate, type Add, type Check } from './validate.ts'
 import type { XmlFields } from './xml.ts'
 
 /** Temporary credentials as STS returns them. */
@@ -35,6 +35,8 @@ export interface AssumeRoleInput {
   TokenCode?: string
   SourceIdentity?: string
   ProvidedContexts?: { ProviderArn: string; ContextAssertion: string }[]
+  /** Bytes the session token is padded to at least (0–4096). */
+  MinimumSessionTokenSize?: number
 }
 
 /** Output of AssumeRole (AWS SDK v3 `AssumeRoleCommandOutput` names and shapes). */
@@ -43,6 +45,10 @@ export interface AssumeRoleOutput {
   AssumedRoleUser?: { AssumedRoleId: string; Arn: string }
   PackedPolicySize?: number
   SourceIdentity?: string
+  /** Percentage (0–100) of the maximum session token size that the token uses. */
+  SessionTokenUtilization?: number
+  /** Bytes of the session token. */
+  SessionTokenSize?: number
   RequestId?: string
 }
 
@@ -63,6 +69,12 @@ export const credentialsOf = (x: XmlFields): StsCredentials => {
 /** The trimmed text of an optional field. */
 export const text = (x: XmlFields, p: string): string | undefined => x.values[p]?.trim()
 
+/** An optional non-negative integer field. */
+const count = (x: XmlFields, p: string): number | undefined => {
+  const v = text(x, p)
+  return v == null ? undefined : /^\d+$/.test(v) ? +v : invalid(x, p)
+}
+
 const TAG = (min: number, max: number): Check => str(min, max, /[^\p{L}\p{Z}\p{N}_.:/=+\-@]/u)
 // Shared rules, built when a check runs: module-level calls would defeat tree-shaking.
 const POLICY = () => str(1, 2048, /[^\t\n\r\u0020-\u00ff]/)
@@ -71,6 +83,9 @@ const TAGS = () => list(50, struct({ Key: TAG(1, 128), Value: TAG(0, 256) }))
 const SERIAL = () => str(9, 256, /[^\w+=/:,.@-]/)
 const TOKEN_CODE = () => str(6, 6, /[^\d]/)
 const CREDENTIAL_PATHS = ['Credentials.AccessKeyId', 'Credentials.SecretAccessKey', 'Credentials.SessionToken', 'Credentials.Expiration']
+const TOKEN_SIZE = () => int(0, 4096)
+// Integer leaves of the outputs; every other leaf is text.
+const COUNTS = /^(PackedPolicySize|SessionTokenUtilization|SessionTokenSize|ScopedPoliciesCount)$/
 
 // The MFA device and its code are only meaningful together.
 const mfaPair = (i: { SerialNumber?: string; TokenCode?: string }, add: Add) =>
@@ -110,19 +125,22 @@ export const AssumeRole: Operation<AssumeRoleInput, AssumeRoleOutput> = {
         TokenCode: TOKEN_CODE(),
         SourceIdentity: NAME(2, 64),
         ProvidedContexts: list(5, struct({ ProviderArn: ARN(), ContextAssertion: str(4, 2048) })),
+        MinimumSessionTokenSize: TOKEN_SIZE(),
       },
       assumeRoleExtra,
     ),
-  paths: ['Credentials.AccessKeyId', 'Credentials.SecretAccessKey', 'Credentials.SessionToken', 'Credentials.Expiration', 'AssumedRoleUser.AssumedRoleId', 'AssumedRoleUser.Arn', 'PackedPolicySize', 'SourceIdentity'],
+  // Written out: a spread at module level would keep this object in bundles that never use it.
+  paths: ['Credentials.AccessKeyId', 'Credentials.SecretAccessKey', 'Credentials.SessionToken', 'Credentials.Expiration', 'AssumedRoleUser.AssumedRoleId', 'AssumedRoleUser.Arn', 'PackedPolicySize', 'SourceIdentity', 'SessionTokenUtilization', 'SessionTokenSize'],
   out: (x) => {
     const id = text(x, 'AssumedRoleUser.AssumedRoleId')
     const arn = text(x, 'AssumedRoleUser.Arn')
-    const size = text(x, 'PackedPolicySize')
     return {
       Credentials: credentialsOf(x),
       AssumedRoleUser: id && arn ? { AssumedRoleId: id, Arn: arn } : id || arn ? invalid(x, 'AssumedRoleUser') : undefined,
-      PackedPolicySize: size == null ? undefined : /^\d+$/.test(size) ? +size : invalid(x, 'PackedPolicySize'),
+      PackedPolicySize: count(x, 'PackedPolicySize'),
       SourceIdentity: text(x, 'SourceIdentity'),
+      SessionTokenUtilization: count(x, 'SessionTokenUtilization'),
+      SessionTokenSize: count(x, 'SessionTokenSize'),
       RequestId: x.requestId,
     }
   },
@@ -133,6 +151,10 @@ export interface CredentialsOutput {
   Credentials: StsCredentials
   PackedPolicySize?: number
   SourceIdentity?: string
+  /** Percentage (0–100) of the maximum session token size that the token uses. */
+  SessionTokenUtilization?: number
+  /** Bytes of the session token. */
+  SessionTokenSize?: number
   RequestId?: string
 }
 
@@ -141,16 +163,16 @@ const op = <I, O>(action: string, spec: () => Record<string, Check>, leaves: str
   action,
   unsigned,
   check: (input) => validate(input ?? {}, spec(), extra),
-  paths: [...(credentials ? CREDENTIAL_PATHS : []), ...leaves],
+  paths: credentials ? [...CREDENTIAL_PATHS, ...leaves, 'SessionTokenUtilization', 'SessionTokenSize'] : leaves,
   out: (x) => {
     const o: Record<string, unknown> = credentials ? { Credentials: credentialsOf(x) } : {}
-    for (const l of leaves) {
+    for (const l of credentials ? [...leaves, 'SessionTokenUtilization', 'SessionTokenSize'] : leaves) {
       const v = text(x, l)
       if (v == null) continue
       const [a, b] = l.split('.')
-      // PackedPolicySize is a number; two-level leaves (AssumedRoleUser.Arn, FederatedUser.Arn) nest.
+      // Counts are numbers; two-level leaves (AssumedRoleUser.Arn, FederatedUser.Arn) nest.
       if (b) ((o[a!] ??= {}) as Record<string, string>)[b] = v
-      else o[a!] = a == 'PackedPolicySize' ? (/^\d+$/.test(v) ? +v : invalid(x, a)) : v
+      else o[a!] = COUNTS.test(a!) ? count(x, a!) : v
     }
     o.RequestId = x.requestId
     return o as O
@@ -166,6 +188,7 @@ export interface AssumeRoleWithWebIdentityInput {
   PolicyArns?: { arn: string }[]
   Policy?: string
   DurationSeconds?: number
+  MinimumSessionTokenSize?: number
 }
 /** Output of AssumeRoleWithWebIdentity. */
 export interface AssumeRoleWithWebIdentityOutput extends CredentialsOutput {
@@ -177,7 +200,7 @@ export interface AssumeRoleWithWebIdentityOutput extends CredentialsOutput {
 /** AssumeRoleWithWebIdentity: unsigned; the token is the credential. */
 export const AssumeRoleWithWebIdentity = /* @__PURE__ */ op<AssumeRoleWithWebIdentityInput, AssumeRoleWithWebIdentityOutput>(
   'AssumeRoleWithWebIdentity',
-  () => ({ RoleArn: req(ARN()), RoleSessionName: req(NAME(2, 64)), WebIdentityToken: req(str(4, 20000)), ProviderId: str(4, 2048), PolicyArns: POLICY_ARNS(), Policy: POLICY(), DurationSeconds: int(900, 43200) }),
+  () => ({ RoleArn: req(ARN()), RoleSessionName: req(NAME(2, 64)), WebIdentityToken: req(str(4, 20000)), ProviderId: str(4, 2048), PolicyArns: POLICY_ARNS(), Policy: POLICY(), DurationSeconds: int(900, 43200), MinimumSessionTokenSize: TOKEN_SIZE() }),
   ['SubjectFromWebIdentityToken', 'AssumedRoleUser.AssumedRoleId', 'AssumedRoleUser.Arn', 'PackedPolicySize', 'Provider', 'Audience', 'SourceIdentity'],
   true,
   undefined,
@@ -192,6 +215,7 @@ export interface AssumeRoleWithSAMLInput {
   PolicyArns?: { arn: string }[]
   Policy?: string
   DurationSeconds?: number
+  MinimumSessionTokenSize?: number
 }
 /** Output of AssumeRoleWithSAML. */
 export interface AssumeRoleWithSAMLOutput extends CredentialsOutput {
@@ -205,7 +229,7 @@ export interface AssumeRoleWithSAMLOutput extends CredentialsOutput {
 /** AssumeRoleWithSAML: unsigned; the base64 SAML assertion is the credential. */
 export const AssumeRoleWithSAML = /* @__PURE__ */ op<AssumeRoleWithSAMLInput, AssumeRoleWithSAMLOutput>(
   'AssumeRoleWithSAML',
-  () => ({ RoleArn: req(ARN()), PrincipalArn: req(ARN()), SAMLAssertion: req(str(4, 100000)), PolicyArns: POLICY_ARNS(), Policy: POLICY(), DurationSeconds: int(900, 43200) }),
+  () => ({ RoleArn: req(ARN()), PrincipalArn: req(ARN()), SAMLAssertion: req(str(4, 100000)), PolicyArns: POLICY_ARNS(), Policy: POLICY(), DurationSeconds: int(900, 43200), MinimumSessionTokenSize: TOKEN_SIZE() }),
   ['AssumedRoleUser.AssumedRoleId', 'AssumedRoleUser.Arn', 'PackedPolicySize', 'Subject', 'SubjectType', 'Issuer', 'Audience', 'NameQualifier', 'SourceIdentity'],
   true,
   undefined,
@@ -217,11 +241,12 @@ export interface GetSessionTokenInput {
   DurationSeconds?: number
   SerialNumber?: string
   TokenCode?: string
+  MinimumSessionTokenSize?: number
 }
 /** GetSessionToken: temporary credentials for the calling IAM user, optionally MFA-authenticated. */
 export const GetSessionToken = /* @__PURE__ */ op<GetSessionTokenInput, CredentialsOutput>(
   'GetSessionToken',
-  () => ({ DurationSeconds: int(900, 129600), SerialNumber: SERIAL(), TokenCode: TOKEN_CODE() }),
+  () => ({ DurationSeconds: int(900, 129600), SerialNumber: SERIAL(), TokenCode: TOKEN_CODE(), MinimumSessionTokenSize: TOKEN_SIZE() }),
   [],
   true,
   mfaPair,
@@ -234,6 +259,7 @@ export interface GetFederationTokenInput {
   PolicyArns?: { arn: string }[]
   DurationSeconds?: number
   Tags?: { Key: string; Value: string }[]
+  MinimumSessionTokenSize?: number
 }
 /** Output of GetFederationToken. */
 export interface GetFederationTokenOutput extends CredentialsOutput {
@@ -242,7 +268,7 @@ export interface GetFederationTokenOutput extends CredentialsOutput {
 /** GetFederationToken: temporary credentials for a federated user. */
 export const GetFederationToken = /* @__PURE__ */ op<GetFederationTokenInput, GetFederationTokenOutput>(
   'GetFederationToken',
-  () => ({ Name: req(NAME(2, 32)), Policy: POLICY(), PolicyArns: POLICY_ARNS(), DurationSeconds: int(900, 129600), Tags: TAGS() }),
+  () => ({ Name: req(NAME(2, 32)), Policy: POLICY(), PolicyArns: POLICY_ARNS(), DurationSeconds: int(900, 129600), Tags: TAGS(), MinimumSessionTokenSize: TOKEN_SIZE() }),
   ['FederatedUser.FederatedUserId', 'FederatedUser.Arn', 'PackedPolicySize'],
   true,
 )
@@ -252,11 +278,12 @@ export interface AssumeRootInput {
   TargetPrincipal: string
   TaskPolicyArn: { arn: string }
   DurationSeconds?: number
+  MinimumSessionTokenSize?: number
 }
 /** AssumeRoot: short-term root credentials for a privileged task. */
 export const AssumeRoot = /* @__PURE__ */ op<AssumeRootInput, CredentialsOutput>(
   'AssumeRoot',
-  () => ({ TargetPrincipal: req(str(12, 2048)), TaskPolicyArn: req(struct({ arn: ARN() })), DurationSeconds: int(0, 900) }),
+  () => ({ TargetPrincipal: req(str(12, 2048)), TaskPolicyArn: req(struct({ arn: ARN() })), DurationSeconds: int(0, 900), MinimumSessionTokenSize: TOKEN_SIZE() }),
   ['SourceIdentity'],
   true,
 )
@@ -286,3 +313,91 @@ export const DecodeAuthorizationMessage = /* @__PURE__ */ op<{ EncodedMessage: s
   ['DecodedMessage'],
   false,
 )
+
+/** Input of GetScopedCredentials (called with temporary credentials; `Policy` or `DurationSeconds` or both). */
+export interface GetScopedCredentialsInput {
+  Policy?: string
+  DurationSeconds?: number
+  MinimumSessionTokenSize?: number
+  ScopedSessionDescription?: string
+}
+/** Output of GetScopedCredentials. */
+export interface GetScopedCredentialsOutput extends CredentialsOutput {
+  SessionInfo?: { ScopedSessionId: string; Arn: string }
+  ScopedPoliciesCount?: number
+}
+/** GetScopedCredentials: the caller's temporary credentials, narrowed by a policy or a shorter life. */
+export const GetScopedCredentials = /* @__PURE__ */ op<GetScopedCredentialsInput, GetScopedCredentialsOutput>(
+  'GetScopedCredentials',
+  () => ({ Policy: POLICY(), DurationSeconds: int(1, 129600), MinimumSessionTokenSize: TOKEN_SIZE(), ScopedSessionDescription: str(0, 256) }),
+  ['SessionInfo.ScopedSessionId', 'SessionInfo.Arn', 'ScopedPoliciesCount', 'SourceIdentity'],
+  true,
+  (i, add) => i.Policy == null && i.DurationSeconds == null && add('Policy', 'requires', 'or DurationSeconds (or both) is required'),
+)
+
+/** Output of GetDelegatedAccessToken. */
+export interface GetDelegatedAccessTokenOutput extends CredentialsOutput {
+  /** ARN of the principal whose permissions the credentials carry. */
+  AssumedPrincipal?: string
+}
+/** GetDelegatedAccessToken: a trade-in token exchanged for the credentials of the principal it names. */
+export const GetDelegatedAccessToken = /* @__PURE__ */ op<{ TradeInToken: string }, GetDelegatedAccessTokenOutput>(
+  'GetDelegatedAccessToken',
+  () => ({ TradeInToken: req(str(1, 100000)) }),
+  ['AssumedPrincipal', 'PackedPolicySize'],
+  true,
+)
+
+/** Input of GetWebIdentityToken. */
+export interface GetWebIdentityTokenInput {
+  /** The JWT's `aud`: 1 to 10 values. */
+  Audience: string[]
+  /** 60–3600 seconds (STS default 300). */
+  DurationSeconds?: number
+  SigningAlgorithm: 'RS256' | 'ES384'
+  /** OAuth 2.0 scopes, space-separated; only with `SubjectMode: 'OriginIdentity'` and one audience. */
+  Scope?: string
+  SubjectMode?: 'AWSIdentity' | 'OriginIdentity'
+  Tags?: { Key: string; Value: string }[]
+}
+/** Output of GetWebIdentityToken. */
+export interface GetWebIdentityTokenOutput {
+  /** The signed JWT (a bearer credential: treat it as a secret). */
+  WebIdentityToken: string
+  Expiration: Date
+  RequestId?: string
+}
+// RFC 6749 §3.3 scopes as the API reference restricts them: printable ASCII but `"`, `,` and `\`, single spaces between.
+const scopeRules = (i: GetWebIdentityTokenInput, add: Add) => {
+  const s = i.Scope
+  if (typeof s != 'string') return
+  if (!/^[!#-+\--[\]-~]+( [!#-+\--[\]-~]+)*$/.test(s)) add('Scope', 'pattern', 'must be scope values of printable ASCII but `"`, `,` and `\\`, separated by single spaces')
+  else if (new Set(s.split(' ')).size < s.split(' ').length) add('Scope', 'unique', 'repeats a scope value')
+  if (i.SubjectMode != 'OriginIdentity' || i.Audience?.length != 1) add('Scope', 'requires', "needs SubjectMode 'OriginIdentity' and exactly one Audience")
+}
+/** GetWebIdentityToken: a JWT signed by STS that names the caller, for services that accept OIDC. */
+export const GetWebIdentityToken: Operation<GetWebIdentityTokenInput, GetWebIdentityTokenOutput> = {
+  action: 'GetWebIdentityToken',
+  check: (input) =>
+    validate(
+      input,
+      {
+        Audience: req((v, p, add) => (Array.isArray(v) && !v.length ? add(p, 'count', 'must have at least 1 item') : list(10, req(str(1, 1000)))(v, p, add))),
+        DurationSeconds: int(60, 3600),
+        SigningAlgorithm: req(one('RS256', 'ES384')),
+        Scope: str(1, 2048),
+        SubjectMode: one('AWSIdentity', 'OriginIdentity'),
+        Tags: TAGS(),
+      },
+      scopeRules,
+    ),
+  paths: ['WebIdentityToken', 'Expiration'],
+  out: (x) => {
+    const Expiration = new Date(text(x, 'Expiration')!)
+    return {
+      WebIdentityToken: x.values.WebIdentityToken?.replace(/\s+/g, '') || invalid(x, 'WebIdentityToken'),
+      Expiration: isNaN(+Expiration) ? invalid(x, 'Expiration') : Expiration,
+      RequestId: x.requestId,
+    }
+  },
+}

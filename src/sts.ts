@@ -9,6 +9,9 @@ import {
   GetCallerIdentity,
   GetFederationToken,
   GetSessionToken,
+  GetScopedCredentials,
+  GetDelegatedAccessToken,
+  GetWebIdentityToken,
   type AssumeRoleInput,
   type AssumeRoleOutput,
   type AssumeRoleWithSAMLInput,
@@ -21,6 +24,11 @@ import {
   type GetFederationTokenInput,
   type GetFederationTokenOutput,
   type GetSessionTokenInput,
+  type GetScopedCredentialsInput,
+  type GetScopedCredentialsOutput,
+  type GetDelegatedAccessTokenOutput,
+  type GetWebIdentityTokenInput,
+  type GetWebIdentityTokenOutput,
   type Operation,
 } from './operations.ts'
 import { readStsXml, type ReadXmlOptions, type StsBody } from './xml.ts'
@@ -63,6 +71,18 @@ export const getAccessKeyInfo = (input: { AccessKeyId: string }, config: StsConf
 
 /** STS DecodeAuthorizationMessage: the JSON behind an encoded authorization failure. */
 export const decodeAuthorizationMessage = (input: { EncodedMessage: string }, config: StsConfig) => call(DecodeAuthorizationMessage, input, config)
+
+/** STS GetScopedCredentials: the caller's temporary credentials narrowed by `Policy` and/or a shorter `DurationSeconds`. */
+export const getScopedCredentials = (input: GetScopedCredentialsInput, config: StsConfig): Promise<GetScopedCredentialsOutput> => call(GetScopedCredentials, input, config)
+
+/** STS GetDelegatedAccessToken: a trade-in token exchanged for the credentials of the principal it names. */
+export const getDelegatedAccessToken = (input: { TradeInToken: string }, config: StsConfig): Promise<GetDelegatedAccessTokenOutput> => call(GetDelegatedAccessToken, input, config)
+
+/**
+ * STS GetWebIdentityToken: a JWT signed by STS that names the caller (its `aud` from `Audience`), for
+ * services that accept OIDC. Not available on the global endpoint: give a regional `region`.
+ */
+export const getWebIdentityToken = (input: GetWebIdentityTokenInput, config: StsConfig): Promise<GetWebIdentityTokenOutput> => call(GetWebIdentityToken, input, config)
 
 /**
  * Reads an STS response you fetched yourself, exactly as the client does: resolves to the

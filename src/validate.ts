@@ -29,6 +29,12 @@ export const list =
   (v, p, add) =>
     v == null || (Array.isArray(v) ? (v.length > max && add(p, 'count', `must have at most ${max} items`), v.forEach((x, i) => item(x, `${p}[${i}]`, add))) : add(p, 'type', 'must be an array'))
 
+/** One of the values the API reference lists. */
+export const one =
+  (...values: string[]): Check =>
+  (v, p, add) =>
+    v != null && !values.includes(v) && add(p, 'enum', `must be one of ${values.join(', ')}`)
+
 /** A structure whose fields are all required. */
 export const struct =
   (fields: Record<string, Check>): Check =>

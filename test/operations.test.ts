@@ -11,6 +11,9 @@ import {
   GetCallerIdentity,
   GetFederationToken,
   GetSessionToken,
+  GetScopedCredentials,
+  GetDelegatedAccessToken,
+  GetWebIdentityToken,
   type Operation,
 } from '../src/operations.ts'
 import { assumeRoleWithWebIdentity, getCallerIdentity, getSessionToken, parseStsResponse } from '../src/sts.ts'
@@ -73,6 +76,30 @@ describe('input rules of the other operations (STS API reference limits)', () =>
     [GetAccessKeyInfo, { AccessKeyId: 'AKIAIOSFODNN7EXAMPLE' }, []],
     [GetAccessKeyInfo, { AccessKeyId: 'AKIA-IOSFODNN7EXAMPLE' }, ['AccessKeyId:pattern']],
     [DecodeAuthorizationMessage, { EncodedMessage: '' }, ['EncodedMessage:length']],
+    // MinimumSessionTokenSize: "must not exceed 4,096 bytes"; 0 leaves the token as it is.
+    [GetSessionToken, { MinimumSessionTokenSize: 0 }, []],
+    [GetSessionToken, { MinimumSessionTokenSize: 4097 }, ['MinimumSessionTokenSize:range']],
+    [AssumeRoot, { TargetPrincipal: '111122223333', TaskPolicyArn: { arn: 'arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials' }, MinimumSessionTokenSize: -1 }, ['MinimumSessionTokenSize:range']],
+    // GetScopedCredentials: Policy or DurationSeconds (1 s to 36 h), description up to 256 characters.
+    [GetScopedCredentials, {}, ['Policy:requires']],
+    [GetScopedCredentials, { DurationSeconds: 1 }, []],
+    [GetScopedCredentials, { DurationSeconds: 129601 }, ['DurationSeconds:range']],
+    [GetScopedCredentials, { Policy: '{}', ScopedSessionDescription: 'x'.repeat(257) }, ['ScopedSessionDescription:length']],
+    [GetDelegatedAccessToken, {}, ['TradeInToken:required']],
+    [GetDelegatedAccessToken, { TradeInToken: 't' }, []],
+    // GetWebIdentityToken: 1-10 audiences of 1-1000 characters, 60-3600 s, RS256 or ES384.
+    [GetWebIdentityToken, { Audience: ['a'], SigningAlgorithm: 'RS256' }, []],
+    [GetWebIdentityToken, { SigningAlgorithm: 'ES384' }, ['Audience:required']],
+    [GetWebIdentityToken, { Audience: [], SigningAlgorithm: 'ES384' }, ['Audience:count']],
+    [GetWebIdentityToken, { Audience: Array(11).fill('a'), SigningAlgorithm: 'ES384' }, ['Audience:count']],
+    [GetWebIdentityToken, { Audience: [''], SigningAlgorithm: 'HS256', DurationSeconds: 59 }, ['Audience[0]:length', 'DurationSeconds:range', 'SigningAlgorithm:enum']],
+    [GetWebIdentityToken, { Audience: ['a'], SigningAlgorithm: 'RS256', SubjectMode: 'Other' }, ['SubjectMode:enum']],
+    // Scope: space-separated, no `"` `,` `\`, no repeats; only with OriginIdentity and one audience.
+    [GetWebIdentityToken, { Audience: ['a'], SigningAlgorithm: 'RS256', SubjectMode: 'OriginIdentity', Scope: 'read write:all' }, []],
+    [GetWebIdentityToken, { Audience: ['a'], SigningAlgorithm: 'RS256', SubjectMode: 'OriginIdentity', Scope: 'read  write' }, ['Scope:pattern']],
+    [GetWebIdentityToken, { Audience: ['a'], SigningAlgorithm: 'RS256', SubjectMode: 'OriginIdentity', Scope: 'a,b' }, ['Scope:pattern']],
+    [GetWebIdentityToken, { Audience: ['a'], SigningAlgorithm: 'RS256', SubjectMode: 'OriginIdentity', Scope: 'read read' }, ['Scope:unique']],
+    [GetWebIdentityToken, { Audience: ['a', 'b'], SigningAlgorithm: 'RS256', Scope: 'read' }, ['Scope:requires']],
   ] as [Operation<any, any>, object, string[]][])('%o %o', (op, input, expected) => expect(issues(op, input)).toEqual(expected))
 
   it('flattens AssumeRoot.TaskPolicyArn as a structure', () =>

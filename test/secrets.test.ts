@@ -13,6 +13,7 @@ import {
   fromAssumeRole,
   getCallerIdentity,
   getSessionToken,
+  getDelegatedAccessToken,
   parseStsResponse,
   presignUrl,
   signRequest,
@@ -26,6 +27,7 @@ const alice = USERS[0]!
 const SECRET = 'audit/Secret+Key/0123456789abcdefghijKLMNOP'
 const TOKEN = 'IQoJb3JpZ2luX2VjEAudit' + 'T0k3n+/'.repeat(60)
 const MFA = '907531' // an MFA code no ARN or id of the fixtures contains
+const TRADE_IN = 'trade-in/Token+audit=42' // a bearer token exchanged for credentials
 const AUDIT = { accessKeyId: 'AKIAAUDITEXAMPLE0001', secretAccessKey: SECRET, sessionToken: TOKEN }
 let server: Awaited<ReturnType<typeof startLocalSts>>
 const errors: [string, unknown][] = []
@@ -107,18 +109,19 @@ describe('secret audit', () => {
       return new Response(`<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>${msg.replace(/&/g, '&amp;')}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`, { status: 403 })
     }
     await provoke('echoing server', () => assumeRole({ RoleArn: ROLE, RoleSessionName: 'audit', SerialNumber: alice.mfaSerial!, TokenCode: MFA }, config({ fetch: recording(echo) })))
+    await provoke('echoing server: trade-in token', () => getDelegatedAccessToken({ TradeInToken: TRADE_IN }, config({ fetch: recording(echo) })))
     // Providers and signed fetch.
     const provider = fromAssumeRole({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/locked` }, config())
     await provoke('provider', () => provider())
     const signed = createSignedFetch({ credentials: AUDIT, region: 'us-east-1', service: 's3', fetch: recording(async () => Promise.reject(new TypeError('fetch failed'))), maxAttempts: 1, retryDelayMs: 1 })
     await provoke('signed fetch: network', () => signed('https://bucket.s3.us-east-1.amazonaws.com/key'))
     await provoke('signed fetch: body type', () => signed('https://bucket.s3.us-east-1.amazonaws.com/key', { method: 'PUT', body: new Blob([SECRET]) }))
-    expect(errors.length).toBeGreaterThanOrEqual(22)
+    expect(errors.length).toBeGreaterThanOrEqual(23)
     expect(seen.size).toBeGreaterThan(10)
   })
 
   it('no secret in message, stack, String(), JSON.stringify() or util.inspect() of any of them', () => {
-    const secrets = [SECRET, TOKEN, alice.secretAccessKey, MFA, ...seen, ...derived(SECRET), ...derived(alice.secretAccessKey)]
+    const secrets = [SECRET, TOKEN, alice.secretAccessKey, MFA, TRADE_IN, encodeURIComponent(TRADE_IN), ...seen, ...derived(SECRET), ...derived(alice.secretAccessKey)]
     for (const [what, e] of errors) {
       const views = {
         message: (e as Error).message,
