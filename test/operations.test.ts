@@ -16,11 +16,11 @@ import {
   GetWebIdentityToken,
   type Operation,
 } from '../src/operations.ts'
-import { assumeRoleWithWebIdentity, getCallerIdentity, getSessionToken, parseStsResponse } from '../src/sts.ts'
+import { assumeRole, assumeRoleWithWebIdentity, getCallerIdentity, getDelegatedAccessToken, getScopedCredentials, getSessionToken, getWebIdentityToken, parseStsResponse } from '../src/sts.ts'
 import { fromWebIdentity } from '../src/credentials.ts'
 import { StsValidationError } from '../src/errors.ts'
 import { toForm } from '../src/query.ts'
-import { ACCOUNT, USERS, WEB_TOKENS } from './local-sts/handler.ts'
+import { ACCOUNT, TRADE_IN_TOKENS, USERS, WEB_TOKENS } from './local-sts/handler.ts'
 import { startLocalSts } from './local-sts/node.ts'
 
 const dir = new URL('../../shared/vectors/sts/', import.meta.url)
@@ -146,5 +146,35 @@ describe('against the local STS', () => {
     expect(a).toBe(b)
     expect(reads).toBe(1)
     expect(server.sts.state.requests[0]!.params.RoleSessionName).toMatch(/^edge-sts-\d+$/)
+  })
+
+  it('getScopedCredentials narrows a role session and keeps its identity; IAM user credentials are refused', async () => {
+    const { Credentials: c } = await assumeRole({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/demo`, RoleSessionName: 'scoped' }, cfg())
+    const session = { ...cfg(), credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken } }
+    const out = await getScopedCredentials({ DurationSeconds: 600, MinimumSessionTokenSize: 1000 }, session)
+    expect(out.SessionInfo!.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/demo/scoped`)
+    expect(out.Credentials.Expiration.getTime() - Date.now()).toBeLessThanOrEqual(600_000)
+    expect(out).toMatchObject({ ScopedPoliciesCount: 0, SessionTokenSize: out.Credentials.SessionToken.length + 1000 })
+    // The scoped credentials sign the next call (their session token signed with them).
+    const who = await getCallerIdentity({ ...cfg(), credentials: { accessKeyId: out.Credentials.AccessKeyId, secretAccessKey: out.Credentials.SecretAccessKey, sessionToken: out.Credentials.SessionToken } })
+    expect(who.Arn).toBe(out.SessionInfo!.Arn)
+    expect(await getScopedCredentials({ Policy: '{}' }, cfg()).catch((e) => [e.code, e.status])).toEqual(['AccessDenied', 403])
+  })
+
+  it('getWebIdentityToken returns a JWT for the caller, with its expiration', async () => {
+    const out = await getWebIdentityToken({ Audience: ['https://api.example.com'], SigningAlgorithm: 'ES384', DurationSeconds: 120 }, cfg())
+    const claims = JSON.parse(atob(out.WebIdentityToken.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')))
+    expect(claims).toMatchObject({ sub: alice.arn, aud: ['https://api.example.com'] })
+    expect(out.Expiration.getTime()).toBe(claims.exp * 1000)
+  })
+
+  it('getDelegatedAccessToken exchanges a trade-in token; an unknown one is a typed STS error', async () => {
+    const [token, role] = Object.entries(TRADE_IN_TOKENS)[0]!
+    const out = await getDelegatedAccessToken({ TradeInToken: token }, cfg())
+    expect(out.AssumedPrincipal).toBe(role)
+    expect(out.Credentials.AccessKeyId).toMatch(/^ASIA/)
+    const err = await getDelegatedAccessToken({ TradeInToken: 'stale' }, cfg()).catch((e) => e)
+    expect([err.code, err.status, err.retryable]).toEqual(['ExpiredTradeInTokenException', 400, false])
+    expect(err.requestId).toMatch(/^[0-9a-f-]{36}$/)
   })
 })

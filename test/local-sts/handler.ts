@@ -55,6 +55,9 @@ export const WEB_TOKENS: Record<string, { iss: string; sub: string; aud: string 
   'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOm9yZy9yZXBvIn0.c2lnbmF0dXJl': { iss: 'token.actions.githubusercontent.com', sub: 'repo:org/repo:ref:refs/heads/main', aud: 'sts.amazonaws.com' },
 }
 
+/** Trade-in tokens the local STS exchanges in GetDelegatedAccessToken, for the role they name. */
+export const TRADE_IN_TOKENS: Record<string, string> = { 'trade-in+token/local=1': `arn:aws:iam::${ACCOUNT}:role/delegated` }
+
 /** Fault switches; counts are used up one request at a time, the rest hold until reset(). */
 export interface Faults {
   /** Answer the next N requests with `Throttling` (HTTP 400, as STS sends it). */
@@ -235,6 +238,7 @@ export function createLocalSts(options: { users?: User[]; roles?: Role[] } = {})
     if (new Set(lower).size !== lower.length) throw new Fault(400, 'InvalidParameterValue', 'Duplicate tag keys found. Please note that Tag keys are case insensitive.')
   }
 
+  const invalid = (message: string) => new Fault(400, 'ValidationError', `1 validation error detected: ${message}`)
   const operations: Record<string, (p: Record<string, string>, who: Awaited<ReturnType<typeof authenticate>>, requestId: string) => string> = {
     AssumeRole(p, who) {
       validate(p, ['RoleArn', 'RoleSessionName'])
@@ -282,6 +286,30 @@ export function createLocalSts(options: { users?: User[]; roles?: Role[] } = {})
     GetCallerIdentity(_p, who) {
       const id = who.user ? 'AIDA' + who.user.accessKeyId.slice(4) : who.session!.accessKeyId
       return `<Arn>${xml(who.arn)}</Arn>\n    <UserId>${id}</UserId>\n    <Account>${ACCOUNT}</Account>`
+    },
+    // Temporary credentials only; the scoped session keeps the caller's identity and at most its lifetime.
+    GetScopedCredentials(p, who) {
+      if (!who.session) throw new Fault(403, 'AccessDenied', 'GetScopedCredentials requires temporary security credentials')
+      if (p.Policy === undefined && p.DurationSeconds === undefined) throw invalid('Policy or DurationSeconds must be specified')
+      if (p.DurationSeconds !== undefined && !(+p.DurationSeconds >= 1 && +p.DurationSeconds <= 129600)) throw invalid(`Value '${p.DurationSeconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 1 and 129600`)
+      const left = Math.floor((who.session.expiration - now()) / 1000)
+      const s = issue(who.arn, Math.min(left, p.DurationSeconds ? +p.DurationSeconds : left), who.session.roleArn)
+      const size = s.sessionToken.length + +(p.MinimumSessionTokenSize ?? 0)
+      return `${credentialsXml(s)}\n    <SessionInfo>\n      <ScopedSessionId>AROA${rand(17, UPPER)}</ScopedSessionId>\n      <Arn>${xml(who.arn)}</Arn>\n    </SessionInfo>\n    <SessionTokenSize>${size}</SessionTokenSize>\n    <SessionTokenUtilization>${Math.ceil((size * 100) / 8192)}</SessionTokenUtilization>\n    <ScopedPoliciesCount>${p.Policy === undefined ? 0 : 1}</ScopedPoliciesCount>`
+    },
+    GetWebIdentityToken(p, who) {
+      const audience = Object.keys(p).filter((k) => /^Audience\.member\.\d+$/.test(k)).map((k) => p[k]!)
+      if (!audience.length) throw invalid("Value null at 'audience' failed to satisfy constraint: Member must not be null")
+      if (!/^(RS256|ES384)$/.test(p.SigningAlgorithm ?? '')) throw invalid("Value at 'signingAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [RS256, ES384]")
+      const exp = Math.floor(now() / 1000) + (p.DurationSeconds ? +p.DurationSeconds : 300)
+      const b64 = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')
+      const jwt = `${b64({ alg: p.SigningAlgorithm, kid: 'local' })}.${b64({ sub: who.arn, aud: audience, exp })}.${rand(86, UPPER)}`
+      return `<WebIdentityToken>${jwt}</WebIdentityToken>\n    <Expiration>${new Date(exp * 1000).toISOString()}</Expiration>`
+    },
+    GetDelegatedAccessToken(p) {
+      const role = p.TradeInToken && TRADE_IN_TOKENS[p.TradeInToken]
+      if (!role) throw new Fault(400, 'ExpiredTradeInTokenException', 'The trade-in token provided in the request has expired or is invalid.')
+      return `${credentialsXml(issue(`arn:aws:sts::${ACCOUNT}:assumed-role/${role.split('/').pop()}/delegated`, 3600, role))}\n    <AssumedPrincipal>${role}</AssumedPrincipal>`
     },
     GetSessionToken(p, who) {
       validate(p, [])
