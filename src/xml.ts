@@ -131,7 +131,9 @@ export const readStsXml = async (body: StsBody, action: string, paths: readonly 
       if (!close) {
         if (key != null) bad('markup inside a value')
         if (!stack.length && (top = name) != root && name != 'ErrorResponse' && name != 'Error') bad(`root element <${name}>`)
+        // STS documents nest 5 deep; a deeper one is hostile or not STS, and is refused at once.
         const d = stack.push(name)
+        if (d > 32) bad('nested deeper than 32 elements')
         // Success: the dotted path below the root (deeper than 4 levels nothing is wanted, so no path
         // is built there); errors: Code, Message, Type, RequestId wherever they are.
         const k = top == root ? (at[d - 1] = d < 3 ? (d > 1 ? name : '') : d < 6 && at[d - 2] ? at[d - 2] + '.' + name : '') : /^(Code|Message|Type|RequestId)$/.test(name) ? name : ''

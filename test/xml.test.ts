@@ -206,6 +206,14 @@ describe('readStsXml', () => {
     expect(err.cause).toBe(cause)
   })
 
+  it('refuses nesting deeper than 32 elements, and reads 32', async () => {
+    const nest = (n: number) => '<x>'.repeat(n) + '</x>'.repeat(n)
+    // The root and the Result element are 2 levels: 30 more are allowed, 31 are not.
+    expect(await code(read(ok(nest(30) + creds)))).toBe('resolved')
+    const err = await read(ok(nest(31) + creds)).catch((e) => e)
+    expect([err.code, err.message]).toEqual(['InvalidResponse', 'not a valid STS AssumeRole response: nested deeper than 32 elements'])
+  })
+
   // Adversarial inputs: each must end in a typed error. Durations are measured by the benchmarks, not here.
   const hostile: [string, string][] = [
     ['a run of <', '<'.repeat(65000)],
