@@ -159,25 +159,53 @@ export interface CredentialsOutput {
 }
 
 // An operation spec from its action, rules, extra output leaves (read as trimmed text) and signing.
-const op = <I, O>(action: string, spec: () => Record<string, Check>, leaves: string[], credentials: boolean, extra?: (i: I, add: Add) => void, unsigned?: boolean): Operation<I, O> => ({
-  action,
-  unsigned,
-  check: (input) => validate(input ?? {}, spec(), extra),
-  paths: credentials ? [...CREDENTIAL_PATHS, ...leaves, 'SessionTokenUtilization', 'SessionTokenSize'] : leaves,
-  out: (x) => {
-    const o: Record<string, unknown> = credentials ? { Credentials: credentialsOf(x) } : {}
-    for (const l of credentials ? [...leaves, 'SessionTokenUtilization', 'SessionTokenSize'] : leaves) {
-      const v = text(x, l)
-      if (v == null) continue
-      const [a, b] = l.split('.')
-      // Counts are numbers; two-level leaves (AssumedRoleUser.Arn, FederatedUser.Arn) nest.
-      if (b) ((o[a!] ??= {}) as Record<string, string>)[b] = v
-      else o[a!] = COUNTS.test(a!) ? count(x, a!) : v
-    }
-    o.RequestId = x.requestId
-    return o as O
-  },
-})
+const op = <I, O>(
+  action: string,
+  spec: () => Record<string, Check>,
+  leaves: (string | string[])[],
+  credentials: boolean,
+  extra?: (i: I, add: Add) => void,
+  unsigned?: boolean,
+): Operation<I, O> => {
+  const own = leaves.flat().concat(credentials ? ['SessionTokenUtilization', 'SessionTokenSize'] : [])
+  return {
+    action,
+    unsigned,
+    check: (input) => validate(input ?? {}, spec(), extra),
+    paths: credentials ? [...CREDENTIAL_PATHS, ...own] : own,
+    out: (x) => {
+      const o: Record<string, unknown> = credentials ? { Credentials: credentialsOf(x) } : {}
+      for (const l of own) {
+        const v = text(x, l)
+        if (v == null) continue
+        // Dotted leaves (AssumedRoleUser.Arn, TrustedIdentityPropagationContext.OriginIdentity.Subject) nest; counts are numbers.
+        const path = l.split('.')
+        const last = path.pop()!
+        let t = o as Record<string, any>
+        for (const k of path) t = t[k] ??= {}
+        t[last] = COUNTS.test(last) ? count(x, l) : v
+      }
+      o.RequestId = x.requestId
+      return o as O
+    },
+  }
+}
+
+/**
+ * The trusted identity propagation context STS set in the session: the end user behind it. (Its
+ * `TransactionContext.IdentityProvider` map is not read.)
+ */
+export interface TrustedIdentityPropagationContext {
+  OriginIdentity?: { Subject?: string; SubjectType?: string; Issuer?: string; FederatedProviderArn?: string }
+}
+// Written out, and passed as one item: a call or a spread at module level would keep this module in
+// bundles that never use it.
+const ORIGIN = [
+  'TrustedIdentityPropagationContext.OriginIdentity.Subject',
+  'TrustedIdentityPropagationContext.OriginIdentity.SubjectType',
+  'TrustedIdentityPropagationContext.OriginIdentity.Issuer',
+  'TrustedIdentityPropagationContext.OriginIdentity.FederatedProviderArn',
+]
 
 /** Input of AssumeRoleWithWebIdentity (an OIDC token: GitHub Actions, Vercel, Cloudflare Access, Kubernetes, ...). */
 export interface AssumeRoleWithWebIdentityInput {
@@ -196,12 +224,13 @@ export interface AssumeRoleWithWebIdentityOutput extends CredentialsOutput {
   AssumedRoleUser?: { AssumedRoleId: string; Arn: string }
   Provider?: string
   Audience?: string
+  TrustedIdentityPropagationContext?: TrustedIdentityPropagationContext
 }
 /** AssumeRoleWithWebIdentity: unsigned; the token is the credential. */
 export const AssumeRoleWithWebIdentity = /* @__PURE__ */ op<AssumeRoleWithWebIdentityInput, AssumeRoleWithWebIdentityOutput>(
   'AssumeRoleWithWebIdentity',
   () => ({ RoleArn: req(ARN()), RoleSessionName: req(NAME(2, 64)), WebIdentityToken: req(str(4, 20000)), ProviderId: str(4, 2048), PolicyArns: POLICY_ARNS(), Policy: POLICY(), DurationSeconds: int(900, 43200), MinimumSessionTokenSize: TOKEN_SIZE() }),
-  ['SubjectFromWebIdentityToken', 'AssumedRoleUser.AssumedRoleId', 'AssumedRoleUser.Arn', 'PackedPolicySize', 'Provider', 'Audience', 'SourceIdentity'],
+  ['SubjectFromWebIdentityToken', 'AssumedRoleUser.AssumedRoleId', 'AssumedRoleUser.Arn', 'PackedPolicySize', 'Provider', 'Audience', 'SourceIdentity', ORIGIN],
   true,
   undefined,
   true,
@@ -225,12 +254,13 @@ export interface AssumeRoleWithSAMLOutput extends CredentialsOutput {
   Issuer?: string
   Audience?: string
   NameQualifier?: string
+  TrustedIdentityPropagationContext?: TrustedIdentityPropagationContext
 }
 /** AssumeRoleWithSAML: unsigned; the base64 SAML assertion is the credential. */
 export const AssumeRoleWithSAML = /* @__PURE__ */ op<AssumeRoleWithSAMLInput, AssumeRoleWithSAMLOutput>(
   'AssumeRoleWithSAML',
   () => ({ RoleArn: req(ARN()), PrincipalArn: req(ARN()), SAMLAssertion: req(str(4, 100000)), PolicyArns: POLICY_ARNS(), Policy: POLICY(), DurationSeconds: int(900, 43200), MinimumSessionTokenSize: TOKEN_SIZE() }),
-  ['AssumedRoleUser.AssumedRoleId', 'AssumedRoleUser.Arn', 'PackedPolicySize', 'Subject', 'SubjectType', 'Issuer', 'Audience', 'NameQualifier', 'SourceIdentity'],
+  ['AssumedRoleUser.AssumedRoleId', 'AssumedRoleUser.Arn', 'PackedPolicySize', 'Subject', 'SubjectType', 'Issuer', 'Audience', 'NameQualifier', 'SourceIdentity', ORIGIN],
   true,
   undefined,
   true,
