@@ -47,6 +47,7 @@ export type {
   GetDelegatedAccessTokenOutput,
   GetWebIdentityTokenInput,
   GetWebIdentityTokenOutput,
+  TrustedIdentityPropagationContext,
   StsCredentials,
   Operation,
 } from './operations.ts'
