@@ -3,7 +3,7 @@
 // bin.ts binds it to the process.
 // The library is imported through its entry point ('./index.js'): the built CLI loads dist/index.js
 // rather than carrying a second copy.
-import { assumeRole, EdgeStsError, getCallerIdentity, getSessionToken, StsError, StsValidationError } from './index.js'
+import { assumeRole, EdgeStsError, getCallerIdentity, getScopedCredentials, getSessionToken, getWebIdentityToken, StsError, StsValidationError } from './index.js'
 import type { StsConfig, StsCredentials } from './index.js'
 
 /** Where the command writes, and the fetch it uses. */
@@ -58,10 +58,7 @@ Temporary credentials for an IAM role (STS AssumeRole).
           DurationSeconds: num(f, 'duration-seconds'),
           ExternalId: f['external-id'],
           ...mfa(f),
-          Tags: f.tags?.split(',').map((t) => {
-            const i = t.indexOf('=')
-            return i > 0 ? { Key: t.slice(0, i), Value: t.slice(i + 1) } : usage(`--tags: "${t}" is not Key=Value`)
-          }),
+          Tags: tags(f),
           TransitiveTagKeys: f['transitive-tag-keys']?.split(','),
           Policy: f.policy,
           SourceIdentity: f['source-identity'],
@@ -81,6 +78,46 @@ Temporary credentials for the IAM user of the source credentials (STS GetSession
     flags: ['duration-seconds', 'serial-number', 'token-code'],
     run: (f, c) => getSessionToken({ DurationSeconds: num(f, 'duration-seconds'), ...mfa(f) }, c),
   },
+  'get-scoped-credentials': {
+    help: `Usage: edge-sts get-scoped-credentials (--policy JSON | --duration-seconds N) [options]
+
+The source credentials, which must be temporary, narrowed by a policy and/or a shorter life
+(STS GetScopedCredentials). The identity stays the same.
+
+  --policy JSON               the scope-down policy
+  --duration-seconds N        1 to 129600 (default: the calling session's expiration)
+  --description TEXT          recorded in CloudTrail (at most 256 characters)
+`,
+    flags: ['policy', 'duration-seconds', 'description'],
+    run: (f, c) => getScopedCredentials({ Policy: f.policy, DurationSeconds: num(f, 'duration-seconds'), ScopedSessionDescription: f.description }, c),
+  },
+  'get-web-identity-token': {
+    help: `Usage: edge-sts get-web-identity-token --audience AUD[,AUD] --signing-algorithm RS256|ES384 [options]
+
+A JWT signed by STS that names the source credentials' identity, for services that accept OIDC
+(STS GetWebIdentityToken; regional endpoints only). Output: json only.
+
+  --audience AUD,AUD          the token's aud claim: 1 to 10 values (required)
+  --signing-algorithm ALG     RS256 or ES384 (required)
+  --duration-seconds N        60 to 3600 (default 300)
+  --subject-mode MODE         AWSIdentity (default) or OriginIdentity
+  --scope SCOPES              space-separated OAuth 2.0 scopes (OriginIdentity, one audience)
+  --tags K=V,K=V              custom claims
+`,
+    flags: ['audience', 'signing-algorithm', 'duration-seconds', 'subject-mode', 'scope', 'tags'],
+    run: (f, c) =>
+      getWebIdentityToken(
+        {
+          Audience: (f.audience ?? usage('--audience is required')).split(','),
+          SigningAlgorithm: (f['signing-algorithm'] ?? usage('--signing-algorithm is required')) as 'RS256',
+          DurationSeconds: num(f, 'duration-seconds'),
+          SubjectMode: f['subject-mode'] as 'AWSIdentity' | undefined,
+          Scope: f.scope,
+          Tags: tags(f),
+        },
+        c,
+      ),
+  },
   'get-caller-identity': {
     help: `Usage: edge-sts get-caller-identity [options]
 
@@ -96,9 +133,11 @@ const HELP = `Usage: edge-sts <command> [options]
 AWS STS from the command line, under Node, Deno and Bun.
 
 Commands:
-  assume-role           temporary credentials for an IAM role
-  get-session-token     temporary credentials for the IAM user
-  get-caller-identity   who the credentials belong to
+  assume-role             temporary credentials for an IAM role
+  get-session-token       temporary credentials for the IAM user
+  get-scoped-credentials  the (temporary) credentials narrowed by a policy or a shorter life
+  get-web-identity-token  a JWT naming the credentials' identity, for services that accept OIDC
+  get-caller-identity     who the credentials belong to
 
 Run \`edge-sts <command> --help\` for a command's options.
 ${COMMON}
@@ -107,6 +146,13 @@ ${COMMON}
 const usage = (message: string): never => {
   throw new Usage(message)
 }
+
+// --tags K=V,K=V; a value may itself hold `=`.
+const tags = (f: Flags) =>
+  f.tags?.split(',').map((t) => {
+    const i = t.indexOf('=')
+    return i > 0 ? { Key: t.slice(0, i), Value: t.slice(i + 1) } : usage(`--tags: "${t}" is not Key=Value`)
+  })
 
 const num = (f: Flags, name: string) => {
   const v = f[name]
@@ -185,7 +231,7 @@ export async function main(argv: string[], env: Env, io: CliIo): Promise<number>
     }
     const format = (flags.format ?? 'json') as Format
     if (!['json', 'env', 'credential-process'].includes(format)) usage(`--format must be json, env or credential-process, not "${format}"`)
-    if (name == 'get-caller-identity' && format != 'json') usage(`--format ${format} is for commands that return credentials`)
+    if (/^get-(caller-identity|web-identity-token)$/.test(name) && format != 'json') usage(`--format ${format} is for commands that return credentials`)
     const accessKeyId = env.AWS_ACCESS_KEY_ID
     const secretAccessKey = env.AWS_SECRET_ACCESS_KEY
     if (!accessKeyId || !secretAccessKey) usage('set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials)')

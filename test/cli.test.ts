@@ -140,11 +140,45 @@ describe('main(): other commands', () => {
     expect(req.params).toMatchObject({ Action: 'GetSessionToken', DurationSeconds: '1800', SerialNumber: alice.mfaSerial })
     expect(req.headers.authorization).toContain('/eu-west-1/sts/aws4_request')
   })
+
+  it('get-scoped-credentials narrows temporary credentials (env format) and refuses IAM user ones', async () => {
+    const role = JSON.parse((await run(['assume-role', '--role-arn', ROLE, '--role-session-name', 'to-scope'])).stdout).Credentials
+    const session = { ...env, AWS_ACCESS_KEY_ID: role.AccessKeyId, AWS_SECRET_ACCESS_KEY: role.SecretAccessKey, AWS_SESSION_TOKEN: role.SessionToken }
+    const r = await run(['get-scoped-credentials', '--duration-seconds', '600', '--policy', '{}', '--description', 'batch job', '--format', 'env'], session)
+    expect(r).toMatchObject({ status: 0, stderr: '' })
+    expect(r.stdout).toMatch(/^export AWS_ACCESS_KEY_ID=ASIA/)
+    expect(server.sts.state.requests.at(-1)!.params).toMatchObject({ Action: 'GetScopedCredentials', DurationSeconds: '600', Policy: '{}', ScopedSessionDescription: 'batch job' })
+    const json = await run(['get-scoped-credentials', '--duration-seconds', '60'], session)
+    expect(JSON.parse(json.stdout).SessionInfo.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/demo/to-scope`)
+    const denied = await run(['get-scoped-credentials', '--duration-seconds', '60'])
+    expect([denied.status, denied.stdout]).toEqual([1, ''])
+    expect(denied.stderr).toContain('AccessDenied')
+    expect((await run(['get-scoped-credentials'], session)).stderr).toContain('Policy: or DurationSeconds (or both) is required')
+  })
+
+  it('get-web-identity-token prints the JWT and its expiration, json only', async () => {
+    const r = await run(['get-web-identity-token', '--audience', 'https://a.example,https://b.example', '--signing-algorithm', 'RS256', '--duration-seconds', '120', '--tags', 'team=x'])
+    expect(r).toMatchObject({ status: 0, stderr: '' })
+    const out = JSON.parse(r.stdout)
+    expect(out.WebIdentityToken.split('.')).toHaveLength(3)
+    expect(Date.parse(out.Expiration) - Date.now()).toBeLessThanOrEqual(120_000)
+    expect(server.sts.state.requests.at(-1)!.params).toMatchObject({
+      Action: 'GetWebIdentityToken',
+      'Audience.member.1': 'https://a.example',
+      'Audience.member.2': 'https://b.example',
+      SigningAlgorithm: 'RS256',
+      DurationSeconds: '120',
+      'Tags.member.1.Key': 'team',
+    })
+    expect((await run(['get-web-identity-token', '--audience', 'a', '--signing-algorithm', 'RS256', '--format', 'env'])).status).toBe(2)
+    expect((await run(['get-web-identity-token', '--audience', 'a'])).stderr).toContain('--signing-algorithm is required')
+    expect((await run(['get-web-identity-token', '--audience', 'a', '--signing-algorithm', 'HS256'])).stderr).toContain('SigningAlgorithm: must be one of RS256, ES384')
+  })
 })
 
 describe('main(): help and errors', () => {
   it('--help for the program and for each command, on stdout with status 0', async () => {
-    for (const argv of [['--help'], ['assume-role', '--help'], ['get-session-token', '-h'], ['get-caller-identity', '--help']]) {
+    for (const argv of [['--help'], ['assume-role', '--help'], ['get-session-token', '-h'], ['get-caller-identity', '--help'], ['get-scoped-credentials', '--help'], ['get-web-identity-token', '-h']]) {
       const r = await run(argv)
       expect(r.status).toBe(0)
       expect(r.stdout).toContain('Usage: edge-sts')
