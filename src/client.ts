@@ -96,14 +96,14 @@ export const call = async <I, O>(op: Operation<I, O>, input: I, c: StsConfig): P
   let skewed = false
   // What a server (or a proxy) must not get to echo into an error message: the input's secrets, raw and form-encoded.
   const { TokenCode, WebIdentityToken, SAMLAssertion, TradeInToken } = input as Record<string, string | undefined>
-  const secrets = [TokenCode, WebIdentityToken, SAMLAssertion, TradeInToken].flatMap((v) => (v ? [v, uriEncode(v)] : []))
+  const secrets: (string | undefined)[] = [TokenCode, WebIdentityToken, SAMLAssertion, TradeInToken].flatMap((v) => (v ? [v, uriEncode(v)] : []))
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) throw aborted(signal)
     let headers: Record<string, string> = { 'content-type': FORM }
     if (!op.unsigned) {
       const credentials = typeof c.credentials == 'function' ? await c.credentials() : c.credentials!
       headers = await signForm(url, body, credentials, region, Date.now() + (offsets.get(url.origin) ?? 0))
-      secrets.push(credentials.secretAccessKey, credentials.sessionToken!, headers.authorization!.slice(-64))
+      secrets.push(credentials.secretAccessKey, credentials.sessionToken?.trim(), headers.authorization!.slice(-64))
     }
     // One controller per attempt: the caller's signal and this attempt's timeout both abort it.
     const ctl = new AbortController()
