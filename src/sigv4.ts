@@ -189,7 +189,8 @@ export const canonicalize = async (request: SignableRequest<SignableBody>, o: Si
   const token = o.appendSessionToken ? undefined : c.sessionToken
   if (!presign) {
     headers.set('x-amz-date', amzDate)
-    if (token) headers.set('x-amz-security-token', token)
+    // Trimmed, as every header value is signed and as fetch sends it (a token read from a file ends in a newline).
+    if (token) headers.set('x-amz-security-token', token.trim())
   }
   const body = request.body
   const payloadHash =
