@@ -103,7 +103,8 @@ export const call = async <I, O>(op: Operation<I, O>, input: I, c: StsConfig): P
     if (!op.unsigned) {
       const credentials = typeof c.credentials == 'function' ? await c.credentials() : c.credentials!
       headers = await signForm(url, body, credentials, region, Date.now() + (offsets.get(url.origin) ?? 0))
-      secrets.push(credentials.secretAccessKey, credentials.sessionToken?.trim(), headers.authorization!.slice(-64))
+      // The token as sent (trimmed): what a server can echo.
+      secrets.push(credentials.secretAccessKey, headers['x-amz-security-token'], headers.authorization!.slice(-64))
     }
     // One controller per attempt: the caller's signal and this attempt's timeout both abort it.
     const ctl = new AbortController()
