@@ -1,6 +1,6 @@
-// The `edge-sts` executable. Node built-ins that Deno and Bun also provide are allowed here only:
-// this entry is built on its own and never reaches the edge bundle.
-import process from 'node:process'
+// The `edge-sts` executable: binds the CLI to the process. Node, Deno (2+) and Bun all provide the
+// `process` global, so no built-in module is imported; this entry is built on its own and never
+// reaches the edge bundle.
 import { main } from './cli.js'
 
 process.exitCode = await main(process.argv.slice(2), process.env, {
