@@ -21,7 +21,10 @@ export default defineConfig([
       {
         name: 'library-external',
         setup(build) {
-          build.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: './index.js', external: true }))
+          build.onResolve({ filter: /^\.\/index\.js$/ }, () => ({
+            path: './index.js',
+            external: true,
+          }))
         },
       },
     ],

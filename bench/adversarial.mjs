@@ -24,7 +24,10 @@ const time = async (doc, maxBytes) => {
 }
 
 export async function adversarial() {
-  const lines = ['| input | 64 KiB | 1 MiB | 4 MiB | 4 MiB ÷ 1 MiB (4 = linear) | outcome |', '|---|---:|---:|---:|---:|---|']
+  const lines = [
+    '| input | 64 KiB | 1 MiB | 4 MiB | 4 MiB ÷ 1 MiB (4 = linear) | outcome |',
+    '|---|---:|---:|---:|---:|---|',
+  ]
   for (const [name, make] of Object.entries(KINDS)) {
     const small = make(64 * 1024)
     const big = make(1024 * 1024)
@@ -43,7 +46,9 @@ export async function adversarial() {
     const [a, code] = await best(small)
     const [b] = await best(big)
     const [c] = await best(huge)
-    lines.push(`| ${name} | ${a.toFixed(2)} ms | ${b.toFixed(2)} ms | ${c.toFixed(2)} ms | ${(c / b).toFixed(1)} | ${code} |`)
+    lines.push(
+      `| ${name} | ${a.toFixed(2)} ms | ${b.toFixed(2)} ms | ${c.toFixed(2)} ms | ${(c / b).toFixed(1)} | ${code} |`,
+    )
   }
   // The size cap on a stream: count the bytes the extractor pulled before it gave up.
   let pulled = 0
@@ -56,7 +61,10 @@ export async function adversarial() {
     },
   })
   const [, code] = await time(stream)
-  lines.push('', `A 1 MiB stream with the default 64 KiB cap: ${code} after pulling ${(pulled / 1024).toFixed(0)} KiB of 1024 KiB.`)
+  lines.push(
+    '',
+    `A 1 MiB stream with the default 64 KiB cap: ${code} after pulling ${(pulled / 1024).toFixed(0)} KiB of 1024 KiB.`,
+  )
   return lines.join('\n')
 }
 

@@ -16,7 +16,10 @@ const hex = (b) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, 
 
 export const REGION = 'us-east-1'
 export const URL_STS = 'https://sts.us-east-1.amazonaws.com/'
-export const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }
+export const credentials = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+}
 export const withToken = { ...credentials, sessionToken: 'FQoGZXIvYXdzE' + 'Ab0+/'.repeat(160) }
 const DATE = new Date('2026-01-01T00:00:00Z')
 const AMZ_DATE = '20260101T000000Z'
@@ -33,13 +36,23 @@ const FORM = 'application/x-www-form-urlencoded; charset=utf-8'
 let floorKey
 /** Call once before timing (workerd allows no crypto work at module scope). */
 export const init = async () => {
-  floorKey = await subtle.importKey('raw', enc.encode('k'.repeat(32)), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  floorKey = await subtle.importKey(
+    'raw',
+    enc.encode('k'.repeat(32)),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  )
 }
 export const floorSign = async (body) => {
   if (body) await subtle.digest('SHA-256', enc.encode(body))
   const creq = `POST\n/\n\ncontent-type:${FORM}\nhost:sts.us-east-1.amazonaws.com\nx-amz-date:${AMZ_DATE}\n\ncontent-type;host;x-amz-date\n${'e'.repeat(64)}`
   const h = await subtle.digest('SHA-256', enc.encode(creq))
-  return subtle.sign('HMAC', floorKey, enc.encode(`AWS4-HMAC-SHA256\n${AMZ_DATE}\n20260101/us-east-1/sts/aws4_request\n${hex(h)}`))
+  return subtle.sign(
+    'HMAC',
+    floorKey,
+    enc.encode(`AWS4-HMAC-SHA256\n${AMZ_DATE}\n20260101/us-east-1/sts/aws4_request\n${hex(h)}`),
+  )
 }
 
 // Sha256 on SubtleCrypto in smithy's Checksum shape: what the SDK uses in browsers and Workers.
@@ -49,13 +62,19 @@ export class WebCryptoSha256 {
     this.chunks = []
   }
   update(data) {
-    this.chunks.push(typeof data == 'string' ? enc.encode(data) : new Uint8Array(data.buffer ?? data, data.byteOffset ?? 0, data.byteLength))
+    this.chunks.push(
+      typeof data == 'string'
+        ? enc.encode(data)
+        : new Uint8Array(data.buffer ?? data, data.byteOffset ?? 0, data.byteLength),
+    )
   }
   async digest() {
     const data = this.chunks.length == 1 ? this.chunks[0] : concat(this.chunks)
     if (!this.secret) return new Uint8Array(await subtle.digest('SHA-256', data))
     const raw = typeof this.secret == 'string' ? enc.encode(this.secret) : this.secret
-    const key = await subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+    const key = await subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+    ])
     return new Uint8Array(await subtle.sign('HMAC', key, data))
   }
   reset() {
@@ -69,23 +88,58 @@ const concat = (parts) => {
   return out
 }
 
-const smithyOptions = (c, sha256) => ({ credentials: c, region: REGION, service: 'sts', sha256, uriEscapePath: true, applyChecksum: false })
+const smithyOptions = (c, sha256) => ({
+  credentials: c,
+  region: REGION,
+  service: 'sts',
+  sha256,
+  uriEscapePath: true,
+  applyChecksum: false,
+})
 
 /** Recomputes a signed request's signature with the oracle over its own SignedHeaders; throws on mismatch. */
 export const verifySignature = async ({ method, url, headers, body }, creds) => {
-  const h = headers instanceof Headers ? Object.fromEntries(headers) : Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]))
-  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(h.authorization ?? '')
+  const h =
+    headers instanceof Headers
+      ? Object.fromEntries(headers)
+      : Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]))
+  const m =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
+      h.authorization ?? '',
+    )
   if (!m) throw new Error(`no SigV4 authorization header: ${h.authorization}`)
   const u = new URL(url)
   const signed = {}
-  for (const name of m[5].split(';')) if (name != 'x-amz-date' && name != 'x-amz-security-token') signed[name] = name == 'host' ? u.host : h[name]
+  for (const name of m[5].split(';'))
+    if (name != 'x-amz-date' && name != 'x-amz-security-token')
+      signed[name] = name == 'host' ? u.host : h[name]
   const theirs = await new SignatureV4(smithyOptions(creds, Sha256)).sign(
-    { method, protocol: u.protocol, hostname: u.hostname, path: u.pathname, query: Object.fromEntries(u.searchParams), headers: signed, body },
-    { signingDate: new Date(Date.UTC(+h['x-amz-date'].slice(0, 4), +h['x-amz-date'].slice(4, 6) - 1, +h['x-amz-date'].slice(6, 8), +h['x-amz-date'].slice(9, 11), +h['x-amz-date'].slice(11, 13), +h['x-amz-date'].slice(13, 15))) },
+    {
+      method,
+      protocol: u.protocol,
+      hostname: u.hostname,
+      path: u.pathname,
+      query: Object.fromEntries(u.searchParams),
+      headers: signed,
+      body,
+    },
+    {
+      signingDate: new Date(
+        Date.UTC(
+          +h['x-amz-date'].slice(0, 4),
+          +h['x-amz-date'].slice(4, 6) - 1,
+          +h['x-amz-date'].slice(6, 8),
+          +h['x-amz-date'].slice(9, 11),
+          +h['x-amz-date'].slice(11, 13),
+          +h['x-amz-date'].slice(13, 15),
+        ),
+      ),
+    },
   )
   const expected = /Signature=([0-9a-f]{64})/.exec(theirs.headers.authorization)[1]
   const theirHeaders = /SignedHeaders=([^,]+)/.exec(theirs.headers.authorization)[1]
-  if (expected !== m[6] || theirHeaders !== m[5]) throw new Error(`signature differs from the oracle (${m[5]} vs ${theirHeaders})`)
+  if (expected !== m[6] || theirHeaders !== m[5])
+    throw new Error(`signature differs from the oracle (${m[5]} vs ${theirHeaders})`)
 }
 
 /** The signing group: an AssumeRole POST with and without a session token, and a GET with an empty body. */
@@ -102,19 +156,46 @@ export const signingGroups = () => {
     const request = { method, url, headers, body }
     const smithyWebCrypto = new SignatureV4(smithyOptions(creds, WebCryptoSha256))
     const u = new URL(url)
-    const smithyRequest = () => ({ method, protocol: 'https:', hostname: u.hostname, path: '/', query: Object.fromEntries(u.searchParams), headers: { host: u.host, ...headers }, body })
+    const smithyRequest = () => ({
+      method,
+      protocol: 'https:',
+      hostname: u.hostname,
+      path: '/',
+      query: Object.fromEntries(u.searchParams),
+      headers: { host: u.host, ...headers },
+      body,
+    })
     const fromSmithy = (s) => ({ method, url, headers: s.headers, body })
     groups[label] = {
       creds,
       contestants: [
         { name: 'floor (digest + digest + HMAC)', kind: 'floor', run: () => floorSign(body) },
-        { name: 'edge-sts signRequest', kind: 'edge', run: () => signRequest(request, { credentials: creds, region: REGION, service: 'sts' }), check: () => signRequest(request, { credentials: creds, region: REGION, service: 'sts', date: DATE }) },
+        {
+          name: 'edge-sts signRequest',
+          kind: 'edge',
+          run: () => signRequest(request, { credentials: creds, region: REGION, service: 'sts' }),
+          check: () =>
+            signRequest(request, {
+              credentials: creds,
+              region: REGION,
+              service: 'sts',
+              date: DATE,
+            }),
+        },
         {
           name: 'aws4fetch AwsV4Signer',
           kind: 'peer',
-          run: () => new AwsV4Signer({ ...request, ...creds, region: REGION, service: 'sts', cache }).sign(),
+          run: () =>
+            new AwsV4Signer({ ...request, ...creds, region: REGION, service: 'sts', cache }).sign(),
           check: async () => {
-            const s = await new AwsV4Signer({ ...request, ...creds, region: REGION, service: 'sts', cache, datetime: AMZ_DATE }).sign()
+            const s = await new AwsV4Signer({
+              ...request,
+              ...creds,
+              region: REGION,
+              service: 'sts',
+              cache,
+              datetime: AMZ_DATE,
+            }).sign()
             return { method, url: String(s.url), headers: s.headers, body }
           },
         },
@@ -122,25 +203,37 @@ export const signingGroups = () => {
           name: '@smithy/signature-v4 + WebCrypto SHA-256',
           kind: 'peer',
           run: () => smithyWebCrypto.sign(smithyRequest()),
-          check: async () => fromSmithy(await smithyWebCrypto.sign(smithyRequest(), { signingDate: DATE })),
+          check: async () =>
+            fromSmithy(await smithyWebCrypto.sign(smithyRequest(), { signingDate: DATE })),
         },
       ],
     }
-    for (const c of groups[label].contestants) if (c.check) c.verify = async () => verifySignature(await c.check(), creds)
+    for (const c of groups[label].contestants)
+      if (c.check) c.verify = async () => verifySignature(await c.check(), creds)
   }
   return groups
 }
 
 const FIELDS = ['AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration']
-const norm = (f) => ({ ...f, SessionToken: String(f.SessionToken).replace(/\s+/g, ''), SecretAccessKey: String(f.SecretAccessKey).trim(), Expiration: +new Date(f.Expiration) })
+const norm = (f) => ({
+  ...f,
+  SessionToken: String(f.SessionToken).replace(/\s+/g, ''),
+  SecretAccessKey: String(f.SecretAccessKey).trim(),
+  Expiration: +new Date(f.Expiration),
+})
 /** Throws unless `got` carries the expected credential fields (whitespace inside the token is presentation). */
 export const verifyFields = (got, expected) => {
   const a = norm(got)
   const b = norm(expected)
-  for (const k of FIELDS) if (a[k] !== b[k] || a[k] == null || Number.isNaN(a[k])) throw new Error(`${k} differs: ${a[k]} vs ${b[k]}`)
+  for (const k of FIELDS)
+    if (a[k] !== b[k] || a[k] == null || Number.isNaN(a[k]))
+      throw new Error(`${k} differs: ${a[k]} vs ${b[k]}`)
 }
 
-const split = (bytes, n) => Array.from({ length: n }, (_, i) => bytes.subarray(Math.floor((i * bytes.length) / n), Math.floor(((i + 1) * bytes.length) / n)))
+const split = (bytes, n) =>
+  Array.from({ length: n }, (_, i) =>
+    bytes.subarray(Math.floor((i * bytes.length) / n), Math.floor(((i + 1) * bytes.length) / n)),
+  )
 const streamOf = (chunks) =>
   new ReadableStream({
     start(c) {
@@ -156,7 +249,8 @@ export const regexFields = (text) => {
   return f
 }
 const xmlParser = new XMLParser({ parseTagValue: false })
-export const fxpFields = (text) => xmlParser.parse(text).AssumeRoleResponse.AssumeRoleResult.Credentials
+export const fxpFields = (text) =>
+  xmlParser.parse(text).AssumeRoleResponse.AssumeRoleResult.Credentials
 
 /**
  * The parsing groups. `docs` is { xml, expected } for each document, where `expected` holds the four
@@ -170,15 +264,32 @@ export const parsingGroups = (docs, extra = () => []) => {
     const edge = (o) => o.Credentials
     groups[label] = {
       contestants: [
-        { name: 'floor (TextDecoder.decode + one indexOf)', kind: 'floor', run: async () => dec.decode(bytes).indexOf('</AssumeRoleResponse>') },
-        { name: 'edge-sts from a string', kind: 'edge', run: async () => edge(await parseStsResponse(AssumeRole, xml)) },
-        { name: 'edge-sts from a 4-chunk ReadableStream', kind: 'edge', run: async () => edge(await parseStsResponse(AssumeRole, streamOf(chunks))) },
-        { name: 'Response(stream).text() + one regex (not streaming)', kind: 'reference', run: async () => regexFields(await new Response(streamOf(chunks)).text()) },
+        {
+          name: 'floor (TextDecoder.decode + one indexOf)',
+          kind: 'floor',
+          run: async () => dec.decode(bytes).indexOf('</AssumeRoleResponse>'),
+        },
+        {
+          name: 'edge-sts from a string',
+          kind: 'edge',
+          run: async () => edge(await parseStsResponse(AssumeRole, xml)),
+        },
+        {
+          name: 'edge-sts from a 4-chunk ReadableStream',
+          kind: 'edge',
+          run: async () => edge(await parseStsResponse(AssumeRole, streamOf(chunks))),
+        },
+        {
+          name: 'Response(stream).text() + one regex (not streaming)',
+          kind: 'reference',
+          run: async () => regexFields(await new Response(streamOf(chunks)).text()),
+        },
         { name: 'fast-xml-parser', kind: 'peer', run: async () => fxpFields(xml) },
         ...extra(bytes),
       ],
     }
-    for (const c of groups[label].contestants) if (c.kind != 'floor') c.verify = async () => verifyFields(await c.run(), expected)
+    for (const c of groups[label].contestants)
+      if (c.kind != 'floor') c.verify = async () => verifyFields(await c.run(), expected)
   }
   return groups
 }

@@ -14,8 +14,15 @@ export async function measure(contestants, { rounds = 11, ops = 1000, warmup = 2
     })
   for (const c of contestants) await time(c, warmup)
   const samples = contestants.map(() => [])
-  for (let r = 0; r < rounds; r++) for (const [i, c] of contestants.entries()) samples[i].push((ops / (await time(c, ops))) * 1000)
-  return contestants.map((c, i) => ({ name: c.name, kind: c.kind, median: median(samples[i]), min: Math.min(...samples[i]), max: Math.max(...samples[i]) }))
+  for (let r = 0; r < rounds; r++)
+    for (const [i, c] of contestants.entries()) samples[i].push((ops / (await time(c, ops))) * 1000)
+  return contestants.map((c, i) => ({
+    name: c.name,
+    kind: c.kind,
+    median: median(samples[i]),
+    min: Math.min(...samples[i]),
+    max: Math.max(...samples[i]),
+  }))
 }
 
 const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1))
@@ -28,7 +35,10 @@ export function table(rows) {
   const floor = rows.find((r) => r.kind == 'floor')
   const peers = rows.filter((r) => r.kind == 'peer')
   const best = peers.length ? Math.max(...peers.map((r) => r.median)) : undefined
-  const lines = ['| contestant | median ops/s | min–max ops/s | µs/op | cost vs floor | throughput vs best peer |', '|---|---:|---:|---:|---:|---:|']
+  const lines = [
+    '| contestant | median ops/s | min–max ops/s | µs/op | cost vs floor | throughput vs best peer |',
+    '|---|---:|---:|---:|---:|---:|',
+  ]
   for (const r of rows)
     lines.push(
       `| ${r.kind == 'edge' ? `**${r.name}**` : r.name} | ${fmt(r.median)} | ${fmt(r.min)}–${fmt(r.max)} | ${(1e6 / r.median).toFixed(1)} | ${floor ? `${(floor.median / r.median).toFixed(2)}×` : '–'} | ${best ? `${(r.median / best).toFixed(2)}×` : '–'} |`,

@@ -19,9 +19,15 @@ export default {
       }
       const q = new URL(request.url).searchParams
       if (q.get('op') == 'list') {
-        for (const list of Object.values(groups)) for (const c of list) if (c.verify) await c.verify()
+        for (const list of Object.values(groups))
+          for (const c of list) if (c.verify) await c.verify()
         const version = navigator.userAgent
-        return Response.json({ version, groups: Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, v.map((c) => [c.name, c.kind])])) })
+        return Response.json({
+          version,
+          groups: Object.fromEntries(
+            Object.entries(groups).map(([k, v]) => [k, v.map((c) => [c.name, c.kind])]),
+          ),
+        })
       }
       const c = groups[q.get('group')][+q.get('i')]
       for (let i = 0, n = +q.get('n'); i < n; i++) await c.run()

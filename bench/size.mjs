@@ -39,11 +39,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (process.argv.includes('--json')) console.log(JSON.stringify(rows))
   else {
     console.log('| entry | min | min+gzip | min+brotli |\n|---|---:|---:|---:|')
-    for (const [name, r] of Object.entries(rows)) console.log(`| \`${name}\` | ${r.raw} B | ${r.gzip} B | ${r.brotli} B |`)
+    for (const [name, r] of Object.entries(rows))
+      console.log(`| \`${name}\` | ${r.raw} B | ${r.gzip} B | ${r.brotli} B |`)
   }
   const budget = BUDGET
   if (process.argv.includes('--check') && rows['import { assumeRole }'].gzip > budget) {
-    console.error(`size budget exceeded: assumeRole alone is ${rows['import { assumeRole }'].gzip} B gzip (> ${budget} B)`)
+    console.error(
+      `size budget exceeded: assumeRole alone is ${rows['import { assumeRole }'].gzip} B gzip (> ${budget} B)`,
+    )
     process.exit(1)
   }
 }

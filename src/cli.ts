@@ -3,7 +3,16 @@
 // bin.ts binds it to the process.
 // The library is imported through its entry point ('./index.js'): the built CLI loads dist/index.js
 // rather than carrying a second copy.
-import { assumeRole, EdgeStsError, getCallerIdentity, getScopedCredentials, getSessionToken, getWebIdentityToken, StsError, StsValidationError } from './index.js'
+import {
+  assumeRole,
+  EdgeStsError,
+  getCallerIdentity,
+  getScopedCredentials,
+  getSessionToken,
+  getWebIdentityToken,
+  StsError,
+  StsValidationError,
+} from './index.js'
 import type { StsConfig, StsCredentials } from './index.js'
 
 /** Where the command writes, and the fetch it uses. */
@@ -32,7 +41,10 @@ Common options:
 Credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
 Exit status: 0 success, 1 the call failed, 2 the command line is wrong.`
 
-const COMMANDS: Record<string, { help: string; flags: string[]; run: (f: Flags, c: StsConfig) => Promise<object> }> = {
+const COMMANDS: Record<
+  string,
+  { help: string; flags: string[]; run: (f: Flags, c: StsConfig) => Promise<object> }
+> = {
   'assume-role': {
     help: `Usage: edge-sts assume-role --role-arn ARN [options]
 
@@ -49,7 +61,18 @@ Temporary credentials for an IAM role (STS AssumeRole).
   --policy JSON               an inline session policy
   --source-identity ID        source identity of the session
 `,
-    flags: ['role-arn', 'role-session-name', 'duration-seconds', 'external-id', 'serial-number', 'token-code', 'tags', 'transitive-tag-keys', 'policy', 'source-identity'],
+    flags: [
+      'role-arn',
+      'role-session-name',
+      'duration-seconds',
+      'external-id',
+      'serial-number',
+      'token-code',
+      'tags',
+      'transitive-tag-keys',
+      'policy',
+      'source-identity',
+    ],
     run: (f, c) =>
       assumeRole(
         {
@@ -89,7 +112,15 @@ The source credentials, which must be temporary, narrowed by a policy and/or a s
   --description TEXT          recorded in CloudTrail (at most 256 characters)
 `,
     flags: ['policy', 'duration-seconds', 'description'],
-    run: (f, c) => getScopedCredentials({ Policy: f.policy, DurationSeconds: num(f, 'duration-seconds'), ScopedSessionDescription: f.description }, c),
+    run: (f, c) =>
+      getScopedCredentials(
+        {
+          Policy: f.policy,
+          DurationSeconds: num(f, 'duration-seconds'),
+          ScopedSessionDescription: f.description,
+        },
+        c,
+      ),
   },
   'get-web-identity-token': {
     help: `Usage: edge-sts get-web-identity-token --audience AUD[,AUD] --signing-algorithm RS256|ES384 [options]
@@ -109,7 +140,8 @@ A JWT signed by STS that names the source credentials' identity, for services th
       getWebIdentityToken(
         {
           Audience: (f.audience ?? usage('--audience is required')).split(','),
-          SigningAlgorithm: (f['signing-algorithm'] ?? usage('--signing-algorithm is required')) as 'RS256',
+          SigningAlgorithm: (f['signing-algorithm'] ??
+            usage('--signing-algorithm is required')) as 'RS256',
           DurationSeconds: num(f, 'duration-seconds'),
           SubjectMode: f['subject-mode'] as 'AWSIdentity' | undefined,
           Scope: f.scope,
@@ -151,7 +183,9 @@ const usage = (message: string): never => {
 const tags = (f: Flags) =>
   f.tags?.split(',').map((t) => {
     const i = t.indexOf('=')
-    return i > 0 ? { Key: t.slice(0, i), Value: t.slice(i + 1) } : usage(`--tags: "${t}" is not Key=Value`)
+    return i > 0
+      ? { Key: t.slice(0, i), Value: t.slice(i + 1) }
+      : usage(`--tags: "${t}" is not Key=Value`)
   })
 
 const num = (f: Flags, name: string) => {
@@ -201,7 +235,17 @@ const print = (out: { Credentials?: StsCredentials }, format: Format) => {
   const e = c.Expiration.toISOString()
   // The AWS CLI/SDK credential_process contract: Version 1 and an RFC 3339 Expiration.
   if (format == 'credential-process')
-    return JSON.stringify({ Version: 1, AccessKeyId: c.AccessKeyId, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expiration: e }, null, 2)
+    return JSON.stringify(
+      {
+        Version: 1,
+        AccessKeyId: c.AccessKeyId,
+        SecretAccessKey: c.SecretAccessKey,
+        SessionToken: c.SessionToken,
+        Expiration: e,
+      },
+      null,
+      2,
+    )
   return Object.entries({
     AWS_ACCESS_KEY_ID: c.AccessKeyId,
     AWS_SECRET_ACCESS_KEY: c.SecretAccessKey,
@@ -230,17 +274,28 @@ export async function main(argv: string[], env: Env, io: CliIo): Promise<number>
       return 0
     }
     const format = (flags.format ?? 'json') as Format
-    if (!['json', 'env', 'credential-process'].includes(format)) usage(`--format must be json, env or credential-process, not "${format}"`)
-    if (/^get-(caller-identity|web-identity-token)$/.test(name) && format != 'json') usage(`--format ${format} is for commands that return credentials`)
+    if (!['json', 'env', 'credential-process'].includes(format))
+      usage(`--format must be json, env or credential-process, not "${format}"`)
+    if (/^get-(caller-identity|web-identity-token)$/.test(name) && format != 'json')
+      usage(`--format ${format} is for commands that return credentials`)
     const accessKeyId = env.AWS_ACCESS_KEY_ID
     const secretAccessKey = env.AWS_SECRET_ACCESS_KEY
-    if (!accessKeyId || !secretAccessKey) usage('set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials)')
+    if (!accessKeyId || !secretAccessKey)
+      usage(
+        'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials)',
+      )
     const timeout = flags['timeout-ms']
     const attempts = flags['max-attempts']
-    if (timeout != null && !/^\d+$/.test(timeout)) usage(`--timeout-ms must be a whole number, not "${timeout}"`)
-    if (attempts != null && !/^\d+$/.test(attempts)) usage(`--max-attempts must be a whole number, not "${attempts}"`)
+    if (timeout != null && !/^\d+$/.test(timeout))
+      usage(`--timeout-ms must be a whole number, not "${timeout}"`)
+    if (attempts != null && !/^\d+$/.test(attempts))
+      usage(`--max-attempts must be a whole number, not "${attempts}"`)
     const out = await command.run(flags, {
-      credentials: { accessKeyId: accessKeyId!, secretAccessKey: secretAccessKey!, sessionToken: env.AWS_SESSION_TOKEN || undefined },
+      credentials: {
+        accessKeyId: accessKeyId!,
+        secretAccessKey: secretAccessKey!,
+        sessionToken: env.AWS_SESSION_TOKEN || undefined,
+      },
       region: flags.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined),
       endpoint: flags.endpoint ?? (env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || undefined),
       timeoutMs: timeout == null ? undefined : +timeout,
@@ -251,7 +306,9 @@ export async function main(argv: string[], env: Env, io: CliIo): Promise<number>
     return 0
   } catch (e) {
     if (e instanceof Usage) {
-      io.stderr(`edge-sts: ${e.message}\n${name && COMMANDS[name] ? `Run \`edge-sts ${name} --help\` for its options.` : 'Run `edge-sts --help` for the commands.'}\n`)
+      io.stderr(
+        `edge-sts: ${e.message}\n${name && COMMANDS[name] ? `Run \`edge-sts ${name} --help\` for its options.` : 'Run `edge-sts --help` for the commands.'}\n`,
+      )
       return 2
     }
     if (e instanceof StsValidationError) {
@@ -259,7 +316,9 @@ export async function main(argv: string[], env: Env, io: CliIo): Promise<number>
       return 2
     }
     if (e instanceof StsError) {
-      io.stderr(`edge-sts: ${e.code} (HTTP ${e.status}${e.requestId ? `, RequestId ${e.requestId}` : ''}): ${e.message}\n`)
+      io.stderr(
+        `edge-sts: ${e.code} (HTTP ${e.status}${e.requestId ? `, RequestId ${e.requestId}` : ''}): ${e.message}\n`,
+      )
       return 1
     }
     if (e instanceof EdgeStsError) {

@@ -43,10 +43,14 @@ export const toIdentity = (c: StsCredentials): AwsCredentialIdentity => ({
  * cached credentials are still valid a failed early refresh returns them and reports the error to
  * `onRefreshError`; expired credentials are never returned.
  */
-export const cachedProvider = (get: () => Promise<AwsCredentialIdentity>, { refreshWindowMs = 300000, onRefreshError }: RefreshOptions = {}): CredentialProvider => {
+export const cachedProvider = (
+  get: () => Promise<AwsCredentialIdentity>,
+  { refreshWindowMs = 300000, onRefreshError }: RefreshOptions = {},
+): CredentialProvider => {
   let current: AwsCredentialIdentity | undefined
   let pending: Promise<AwsCredentialIdentity> | undefined
-  const left = () => (current?.expiration ? +current.expiration - Date.now() : current ? Infinity : 0)
+  const left = () =>
+    current?.expiration ? +current.expiration - Date.now() : current ? Infinity : 0
   return async () => {
     if (left() > refreshWindowMs) return current!
     if (!pending) {
@@ -75,7 +79,16 @@ export const fromOperation = <I>(
 ): CredentialProvider => {
   const { refreshWindowMs, onRefreshError, ...sts } = config
   return cachedProvider(
-    async () => toIdentity((await call(operation, typeof input == 'function' ? await (input as () => I)() : input, sts)).Credentials),
+    async () =>
+      toIdentity(
+        (
+          await call(
+            operation,
+            typeof input == 'function' ? await (input as () => I)() : input,
+            sts,
+          )
+        ).Credentials,
+      ),
     { refreshWindowMs, onRefreshError },
   )
 }
@@ -97,9 +110,20 @@ export type AssumeRoleProviderInput = Omit<AssumeRoleInput, 'RoleSessionName' | 
  */
 export const fromAssumeRole = (
   input: AssumeRoleProviderInput,
-  { tokenCode, ...config }: StsConfig & RefreshOptions & { tokenCode?: () => string | Promise<string> },
+  {
+    tokenCode,
+    ...config
+  }: StsConfig & RefreshOptions & { tokenCode?: () => string | Promise<string> },
 ): CredentialProvider =>
-  fromOperation(AssumeRole, async () => ({ RoleSessionName: `edge-sts-${Date.now()}`, ...input, ...(tokenCode && { TokenCode: await tokenCode() }) }), config)
+  fromOperation(
+    AssumeRole,
+    async () => ({
+      RoleSessionName: `edge-sts-${Date.now()}`,
+      ...input,
+      ...(tokenCode && { TokenCode: await tokenCode() }),
+    }),
+    config,
+  )
 
 /**
  * A caching provider of AssumeRoleWithWebIdentity credentials (GitHub Actions, Vercel, Cloudflare
@@ -117,7 +141,10 @@ export const fromWebIdentity = (
     async () => ({
       RoleSessionName: `edge-sts-${Date.now()}`,
       ...input,
-      WebIdentityToken: typeof input.WebIdentityToken == 'function' ? await input.WebIdentityToken() : input.WebIdentityToken,
+      WebIdentityToken:
+        typeof input.WebIdentityToken == 'function'
+          ? await input.WebIdentityToken()
+          : input.WebIdentityToken,
     }),
     config,
   )

@@ -16,4 +16,9 @@ export const hex = (buf: ArrayBuffer): string => {
  */
 export const uriEncode = (s: string): string =>
   // Most names and values need no escape: one test halves the cost of a form body.
-  /[^\w.~-]/.test(s) ? encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()) : s
+  /[^\w.~-]/.test(s)
+    ? encodeURIComponent(s).replace(
+        /[!'()*]/g,
+        (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase(),
+      )
+    : s

@@ -71,7 +71,12 @@ export class StsError extends EdgeStsError {
   declare readonly retryable: boolean
   constructor(code: string, message: string, d: StsErrorDetails = {}) {
     super(code, message, d)
-    Object.assign(this, { type: d.type, requestId: d.requestId, status: d.status, retryable: d.retryable ?? isRetryable(code, d.status) })
+    Object.assign(this, {
+      type: d.type,
+      requestId: d.requestId,
+      status: d.status,
+      retryable: d.retryable ?? isRetryable(code, d.status),
+    })
   }
 }
 
@@ -80,5 +85,6 @@ export class StsError extends EdgeStsError {
  * network faults, timeouts, HTTP 408, 429, 500, 502, 503, 504. Auth and validation errors never are.
  */
 export const isRetryable = (code: string, status?: number): boolean =>
-  /^(Throttling(Exception)?|RequestLimitExceeded|TooManyRequestsException|IDPCommunicationError|NetworkError|TimeoutError|RequestTimeout(Exception)?)$/.test(code) ||
-  /^(408|429|50[0234])$/.test(String(status))
+  /^(Throttling(Exception)?|RequestLimitExceeded|TooManyRequestsException|IDPCommunicationError|NetworkError|TimeoutError|RequestTimeout(Exception)?)$/.test(
+    code,
+  ) || /^(408|429|50[0234])$/.test(String(status))

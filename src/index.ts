@@ -1,5 +1,13 @@
 export { signRequest, presignUrl } from './sigv4.ts'
-export type { Credentials, HeaderList, SignableBody, SignableRequest, SignedRequest, SignOptions, PresignOptions } from './sigv4.ts'
+export type {
+  Credentials,
+  HeaderList,
+  SignableBody,
+  SignableRequest,
+  SignedRequest,
+  SignOptions,
+  PresignOptions,
+} from './sigv4.ts'
 export {
   assumeRole,
   assumeRoleWithWebIdentity,
@@ -51,8 +59,19 @@ export type {
   StsCredentials,
   Operation,
 } from './operations.ts'
-export { fromAssumeRole, fromWebIdentity, fromOperation, cachedProvider, toIdentity } from './credentials.ts'
-export type { AwsCredentialIdentity, CredentialProvider, RefreshOptions, AssumeRoleProviderInput } from './credentials.ts'
+export {
+  fromAssumeRole,
+  fromWebIdentity,
+  fromOperation,
+  cachedProvider,
+  toIdentity,
+} from './credentials.ts'
+export type {
+  AwsCredentialIdentity,
+  CredentialProvider,
+  RefreshOptions,
+  AssumeRoleProviderInput,
+} from './credentials.ts'
 export type { StsConfig, CredentialsSource } from './client.ts'
 export type { StsBody, ReadXmlOptions, XmlFields } from './xml.ts'
 export { EdgeStsError, StsValidationError, StsError, isRetryable } from './errors.ts'

@@ -1,5 +1,17 @@
 import { StsError } from './errors.ts'
-import { ARN, NAME, int, list, one, req, str, struct, validate, type Add, type Check } from './validate.ts'
+import {
+  ARN,
+  NAME,
+  int,
+  list,
+  one,
+  req,
+  str,
+  struct,
+  validate,
+  type Add,
+  type Check,
+} from './validate.ts'
 import type { XmlFields } from './xml.ts'
 
 /** Temporary credentials as STS returns them. */
@@ -53,17 +65,31 @@ export interface AssumeRoleOutput {
 }
 
 const invalid = (x: XmlFields, what: string): never => {
-  throw new StsError('InvalidResponse', `the STS response has no valid ${what}`, { requestId: x.requestId })
+  throw new StsError('InvalidResponse', `the STS response has no valid ${what}`, {
+    requestId: x.requestId,
+  })
 }
 
 /** Reads `Credentials` (all four fields required: a half-filled result is never returned). */
 export const credentialsOf = (x: XmlFields): StsCredentials => {
   // Keys and tokens cannot contain whitespace; documentation samples wrap them for display.
-  const [AccessKeyId, SecretAccessKey, SessionToken, e] = ['AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration'].map(
+  const [AccessKeyId, SecretAccessKey, SessionToken, e] = [
+    'AccessKeyId',
+    'SecretAccessKey',
+    'SessionToken',
+    'Expiration',
+  ].map(
     (p) => x.values['Credentials.' + p]?.replace(/\s+/g, '') || invalid(x, 'Credentials.' + p),
   ) as string[]
   const Expiration = new Date(e!)
-  return isNaN(+Expiration) ? invalid(x, 'Credentials.Expiration') : { AccessKeyId: AccessKeyId!, SecretAccessKey: SecretAccessKey!, SessionToken: SessionToken!, Expiration }
+  return isNaN(+Expiration)
+    ? invalid(x, 'Credentials.Expiration')
+    : {
+        AccessKeyId: AccessKeyId!,
+        SecretAccessKey: SecretAccessKey!,
+        SessionToken: SessionToken!,
+        Expiration,
+      }
 }
 
 /** The trimmed text of an optional field. */
@@ -82,20 +108,31 @@ const POLICY_ARNS = () => list(10, struct({ arn: ARN() }))
 const TAGS = () => list(50, struct({ Key: TAG(1, 128), Value: TAG(0, 256) }))
 const SERIAL = () => str(9, 256, /[^\w+=/:,.@-]/)
 const TOKEN_CODE = () => str(6, 6, /[^\d]/)
-const CREDENTIAL_PATHS = ['Credentials.AccessKeyId', 'Credentials.SecretAccessKey', 'Credentials.SessionToken', 'Credentials.Expiration']
+const CREDENTIAL_PATHS = [
+  'Credentials.AccessKeyId',
+  'Credentials.SecretAccessKey',
+  'Credentials.SessionToken',
+  'Credentials.Expiration',
+]
 const TOKEN_SIZE = () => int(0, 4096)
 // Integer leaves of the outputs; every other leaf is text.
 const COUNTS = /^(PackedPolicySize|SessionTokenUtilization|SessionTokenSize|ScopedPoliciesCount)$/
 
 // The MFA device and its code are only meaningful together.
 const mfaPair = (i: { SerialNumber?: string; TokenCode?: string }, add: Add) =>
-  (i.SerialNumber == null) != (i.TokenCode == null) && add(i.TokenCode == null ? 'TokenCode' : 'SerialNumber', 'requires', 'SerialNumber and TokenCode go together')
+  (i.SerialNumber == null) != (i.TokenCode == null) &&
+  add(
+    i.TokenCode == null ? 'TokenCode' : 'SerialNumber',
+    'requires',
+    'SerialNumber and TokenCode go together',
+  )
 
 const assumeRoleExtra = (i: AssumeRoleInput, add: Add) => {
   const seen = new Set()
   ;[i.Tags ?? []].flat().forEach((t, n) => {
     const k = String(t?.Key).toLowerCase()
-    if (seen.has(k)) add(`Tags[${n}].Key`, 'unique', 'repeats a tag key (tag keys are case-insensitive)')
+    if (seen.has(k))
+      add(`Tags[${n}].Key`, 'unique', 'repeats a tag key (tag keys are case-insensitive)')
     seen.add(k)
   })
   mfaPair(i, add)
@@ -103,7 +140,8 @@ const assumeRoleExtra = (i: AssumeRoleInput, add: Add) => {
   let plain = i.Policy?.length ?? 0
   if (plain <= 2048)
     for (const a of [i.PolicyArns ?? []].flat())
-      if ((plain += a?.arn?.length ?? 0) > 2048) return add('Policy', 'length', 'with PolicyArns must be at most 2048 characters in all')
+      if ((plain += a?.arn?.length ?? 0) > 2048)
+        return add('Policy', 'length', 'with PolicyArns must be at most 2048 characters in all')
 }
 
 /** AssumeRole: the rules of the STS API reference, checked before anything is sent. */
@@ -130,13 +168,29 @@ export const AssumeRole: Operation<AssumeRoleInput, AssumeRoleOutput> = {
       assumeRoleExtra,
     ),
   // Written out: a spread at module level would keep this object in bundles that never use it.
-  paths: ['Credentials.AccessKeyId', 'Credentials.SecretAccessKey', 'Credentials.SessionToken', 'Credentials.Expiration', 'AssumedRoleUser.AssumedRoleId', 'AssumedRoleUser.Arn', 'PackedPolicySize', 'SourceIdentity', 'SessionTokenUtilization', 'SessionTokenSize'],
+  paths: [
+    'Credentials.AccessKeyId',
+    'Credentials.SecretAccessKey',
+    'Credentials.SessionToken',
+    'Credentials.Expiration',
+    'AssumedRoleUser.AssumedRoleId',
+    'AssumedRoleUser.Arn',
+    'PackedPolicySize',
+    'SourceIdentity',
+    'SessionTokenUtilization',
+    'SessionTokenSize',
+  ],
   out: (x) => {
     const id = text(x, 'AssumedRoleUser.AssumedRoleId')
     const arn = text(x, 'AssumedRoleUser.Arn')
     return {
       Credentials: credentialsOf(x),
-      AssumedRoleUser: id && arn ? { AssumedRoleId: id, Arn: arn } : id || arn ? invalid(x, 'AssumedRoleUser') : undefined,
+      AssumedRoleUser:
+        id && arn
+          ? { AssumedRoleId: id, Arn: arn }
+          : id || arn
+            ? invalid(x, 'AssumedRoleUser')
+            : undefined,
       PackedPolicySize: count(x, 'PackedPolicySize'),
       SourceIdentity: text(x, 'SourceIdentity'),
       SessionTokenUtilization: count(x, 'SessionTokenUtilization'),
@@ -167,7 +221,9 @@ const op = <I, O>(
   extra?: (i: I, add: Add) => void,
   unsigned?: boolean,
 ): Operation<I, O> => {
-  const own = leaves.flat().concat(credentials ? ['SessionTokenUtilization', 'SessionTokenSize'] : [])
+  const own = leaves
+    .flat()
+    .concat(credentials ? ['SessionTokenUtilization', 'SessionTokenSize'] : [])
   return {
     action,
     unsigned,
@@ -196,7 +252,12 @@ const op = <I, O>(
  * `TransactionContext.IdentityProvider` map is not read.)
  */
 export interface TrustedIdentityPropagationContext {
-  OriginIdentity?: { Subject?: string; SubjectType?: string; Issuer?: string; FederatedProviderArn?: string }
+  OriginIdentity?: {
+    Subject?: string
+    SubjectType?: string
+    Issuer?: string
+    FederatedProviderArn?: string
+  }
 }
 // Written out, and passed as one item: a call or a spread at module level would keep this module in
 // bundles that never use it.
@@ -227,10 +288,31 @@ export interface AssumeRoleWithWebIdentityOutput extends CredentialsOutput {
   TrustedIdentityPropagationContext?: TrustedIdentityPropagationContext
 }
 /** AssumeRoleWithWebIdentity: unsigned; the token is the credential. */
-export const AssumeRoleWithWebIdentity = /* @__PURE__ */ op<AssumeRoleWithWebIdentityInput, AssumeRoleWithWebIdentityOutput>(
+export const AssumeRoleWithWebIdentity = /* @__PURE__ */ op<
+  AssumeRoleWithWebIdentityInput,
+  AssumeRoleWithWebIdentityOutput
+>(
   'AssumeRoleWithWebIdentity',
-  () => ({ RoleArn: req(ARN()), RoleSessionName: req(NAME(2, 64)), WebIdentityToken: req(str(4, 20000)), ProviderId: str(4, 2048), PolicyArns: POLICY_ARNS(), Policy: POLICY(), DurationSeconds: int(900, 43200), MinimumSessionTokenSize: TOKEN_SIZE() }),
-  ['SubjectFromWebIdentityToken', 'AssumedRoleUser.AssumedRoleId', 'AssumedRoleUser.Arn', 'PackedPolicySize', 'Provider', 'Audience', 'SourceIdentity', ORIGIN],
+  () => ({
+    RoleArn: req(ARN()),
+    RoleSessionName: req(NAME(2, 64)),
+    WebIdentityToken: req(str(4, 20000)),
+    ProviderId: str(4, 2048),
+    PolicyArns: POLICY_ARNS(),
+    Policy: POLICY(),
+    DurationSeconds: int(900, 43200),
+    MinimumSessionTokenSize: TOKEN_SIZE(),
+  }),
+  [
+    'SubjectFromWebIdentityToken',
+    'AssumedRoleUser.AssumedRoleId',
+    'AssumedRoleUser.Arn',
+    'PackedPolicySize',
+    'Provider',
+    'Audience',
+    'SourceIdentity',
+    ORIGIN,
+  ],
   true,
   undefined,
   true,
@@ -257,10 +339,32 @@ export interface AssumeRoleWithSAMLOutput extends CredentialsOutput {
   TrustedIdentityPropagationContext?: TrustedIdentityPropagationContext
 }
 /** AssumeRoleWithSAML: unsigned; the base64 SAML assertion is the credential. */
-export const AssumeRoleWithSAML = /* @__PURE__ */ op<AssumeRoleWithSAMLInput, AssumeRoleWithSAMLOutput>(
+export const AssumeRoleWithSAML = /* @__PURE__ */ op<
+  AssumeRoleWithSAMLInput,
+  AssumeRoleWithSAMLOutput
+>(
   'AssumeRoleWithSAML',
-  () => ({ RoleArn: req(ARN()), PrincipalArn: req(ARN()), SAMLAssertion: req(str(4, 100000)), PolicyArns: POLICY_ARNS(), Policy: POLICY(), DurationSeconds: int(900, 43200), MinimumSessionTokenSize: TOKEN_SIZE() }),
-  ['AssumedRoleUser.AssumedRoleId', 'AssumedRoleUser.Arn', 'PackedPolicySize', 'Subject', 'SubjectType', 'Issuer', 'Audience', 'NameQualifier', 'SourceIdentity', ORIGIN],
+  () => ({
+    RoleArn: req(ARN()),
+    PrincipalArn: req(ARN()),
+    SAMLAssertion: req(str(4, 100000)),
+    PolicyArns: POLICY_ARNS(),
+    Policy: POLICY(),
+    DurationSeconds: int(900, 43200),
+    MinimumSessionTokenSize: TOKEN_SIZE(),
+  }),
+  [
+    'AssumedRoleUser.AssumedRoleId',
+    'AssumedRoleUser.Arn',
+    'PackedPolicySize',
+    'Subject',
+    'SubjectType',
+    'Issuer',
+    'Audience',
+    'NameQualifier',
+    'SourceIdentity',
+    ORIGIN,
+  ],
   true,
   undefined,
   true,
@@ -276,7 +380,12 @@ export interface GetSessionTokenInput {
 /** GetSessionToken: temporary credentials for the calling IAM user, optionally MFA-authenticated. */
 export const GetSessionToken = /* @__PURE__ */ op<GetSessionTokenInput, CredentialsOutput>(
   'GetSessionToken',
-  () => ({ DurationSeconds: int(900, 129600), SerialNumber: SERIAL(), TokenCode: TOKEN_CODE(), MinimumSessionTokenSize: TOKEN_SIZE() }),
+  () => ({
+    DurationSeconds: int(900, 129600),
+    SerialNumber: SERIAL(),
+    TokenCode: TOKEN_CODE(),
+    MinimumSessionTokenSize: TOKEN_SIZE(),
+  }),
   [],
   true,
   mfaPair,
@@ -296,9 +405,19 @@ export interface GetFederationTokenOutput extends CredentialsOutput {
   FederatedUser?: { FederatedUserId: string; Arn: string }
 }
 /** GetFederationToken: temporary credentials for a federated user. */
-export const GetFederationToken = /* @__PURE__ */ op<GetFederationTokenInput, GetFederationTokenOutput>(
+export const GetFederationToken = /* @__PURE__ */ op<
+  GetFederationTokenInput,
+  GetFederationTokenOutput
+>(
   'GetFederationToken',
-  () => ({ Name: req(NAME(2, 32)), Policy: POLICY(), PolicyArns: POLICY_ARNS(), DurationSeconds: int(900, 129600), Tags: TAGS(), MinimumSessionTokenSize: TOKEN_SIZE() }),
+  () => ({
+    Name: req(NAME(2, 32)),
+    Policy: POLICY(),
+    PolicyArns: POLICY_ARNS(),
+    DurationSeconds: int(900, 129600),
+    Tags: TAGS(),
+    MinimumSessionTokenSize: TOKEN_SIZE(),
+  }),
   ['FederatedUser.FederatedUserId', 'FederatedUser.Arn', 'PackedPolicySize'],
   true,
 )
@@ -313,7 +432,12 @@ export interface AssumeRootInput {
 /** AssumeRoot: short-term root credentials for a privileged task. */
 export const AssumeRoot = /* @__PURE__ */ op<AssumeRootInput, CredentialsOutput>(
   'AssumeRoot',
-  () => ({ TargetPrincipal: req(str(12, 2048)), TaskPolicyArn: req(struct({ arn: ARN() })), DurationSeconds: int(0, 900), MinimumSessionTokenSize: TOKEN_SIZE() }),
+  () => ({
+    TargetPrincipal: req(str(12, 2048)),
+    TaskPolicyArn: req(struct({ arn: ARN() })),
+    DurationSeconds: int(0, 900),
+    MinimumSessionTokenSize: TOKEN_SIZE(),
+  }),
   ['SourceIdentity'],
   true,
 )
@@ -326,18 +450,22 @@ export interface GetCallerIdentityOutput {
   RequestId?: string
 }
 /** GetCallerIdentity: who the credentials belong to. */
-export const GetCallerIdentity = /* @__PURE__ */ op<Record<string, never> | undefined, GetCallerIdentityOutput>('GetCallerIdentity', () => ({}), ['UserId', 'Account', 'Arn'], false)
+export const GetCallerIdentity = /* @__PURE__ */ op<
+  Record<string, never> | undefined,
+  GetCallerIdentityOutput
+>('GetCallerIdentity', () => ({}), ['UserId', 'Account', 'Arn'], false)
 
 /** GetAccessKeyInfo: the account an access key belongs to. */
-export const GetAccessKeyInfo = /* @__PURE__ */ op<{ AccessKeyId: string }, { Account?: string; RequestId?: string }>(
-  'GetAccessKeyInfo',
-  () => ({ AccessKeyId: req(str(16, 128, /[^\w]/)) }),
-  ['Account'],
-  false,
-)
+export const GetAccessKeyInfo = /* @__PURE__ */ op<
+  { AccessKeyId: string },
+  { Account?: string; RequestId?: string }
+>('GetAccessKeyInfo', () => ({ AccessKeyId: req(str(16, 128, /[^\w]/)) }), ['Account'], false)
 
 /** DecodeAuthorizationMessage: the JSON behind an encoded authorization failure message. */
-export const DecodeAuthorizationMessage = /* @__PURE__ */ op<{ EncodedMessage: string }, { DecodedMessage?: string; RequestId?: string }>(
+export const DecodeAuthorizationMessage = /* @__PURE__ */ op<
+  { EncodedMessage: string },
+  { DecodedMessage?: string; RequestId?: string }
+>(
   'DecodeAuthorizationMessage',
   () => ({ EncodedMessage: req(str(1, 10240)) }),
   ['DecodedMessage'],
@@ -357,12 +485,23 @@ export interface GetScopedCredentialsOutput extends CredentialsOutput {
   ScopedPoliciesCount?: number
 }
 /** GetScopedCredentials: the caller's temporary credentials, narrowed by a policy or a shorter life. */
-export const GetScopedCredentials = /* @__PURE__ */ op<GetScopedCredentialsInput, GetScopedCredentialsOutput>(
+export const GetScopedCredentials = /* @__PURE__ */ op<
+  GetScopedCredentialsInput,
+  GetScopedCredentialsOutput
+>(
   'GetScopedCredentials',
-  () => ({ Policy: POLICY(), DurationSeconds: int(1, 129600), MinimumSessionTokenSize: TOKEN_SIZE(), ScopedSessionDescription: str(0, 256) }),
+  () => ({
+    Policy: POLICY(),
+    DurationSeconds: int(1, 129600),
+    MinimumSessionTokenSize: TOKEN_SIZE(),
+    ScopedSessionDescription: str(0, 256),
+  }),
   ['SessionInfo.ScopedSessionId', 'SessionInfo.Arn', 'ScopedPoliciesCount', 'SourceIdentity'],
   true,
-  (i, add) => i.Policy == null && i.DurationSeconds == null && add('Policy', 'requires', 'or DurationSeconds (or both) is required'),
+  (i, add) =>
+    i.Policy == null &&
+    i.DurationSeconds == null &&
+    add('Policy', 'requires', 'or DurationSeconds (or both) is required'),
 )
 
 /** Output of GetDelegatedAccessToken. */
@@ -371,7 +510,10 @@ export interface GetDelegatedAccessTokenOutput extends CredentialsOutput {
   AssumedPrincipal?: string
 }
 /** GetDelegatedAccessToken: a trade-in token exchanged for the credentials of the principal it names. */
-export const GetDelegatedAccessToken = /* @__PURE__ */ op<{ TradeInToken: string }, GetDelegatedAccessTokenOutput>(
+export const GetDelegatedAccessToken = /* @__PURE__ */ op<
+  { TradeInToken: string },
+  GetDelegatedAccessTokenOutput
+>(
   'GetDelegatedAccessToken',
   () => ({ TradeInToken: req(str(1, 100000)) }),
   ['AssumedPrincipal', 'PackedPolicySize'],
@@ -401,9 +543,16 @@ export interface GetWebIdentityTokenOutput {
 const scopeRules = (i: GetWebIdentityTokenInput, add: Add) => {
   const s = i.Scope
   if (typeof s != 'string') return
-  if (!/^[!#-+\--[\]-~]+( [!#-+\--[\]-~]+)*$/.test(s)) add('Scope', 'pattern', 'must be scope values of printable ASCII but `"`, `,` and `\\`, separated by single spaces')
-  else if (new Set(s.split(' ')).size < s.split(' ').length) add('Scope', 'unique', 'repeats a scope value')
-  if (i.SubjectMode != 'OriginIdentity' || i.Audience?.length != 1) add('Scope', 'requires', "needs SubjectMode 'OriginIdentity' and exactly one Audience")
+  if (!/^[!#-+\--[\]-~]+( [!#-+\--[\]-~]+)*$/.test(s))
+    add(
+      'Scope',
+      'pattern',
+      'must be scope values of printable ASCII but `"`, `,` and `\\`, separated by single spaces',
+    )
+  else if (new Set(s.split(' ')).size < s.split(' ').length)
+    add('Scope', 'unique', 'repeats a scope value')
+  if (i.SubjectMode != 'OriginIdentity' || i.Audience?.length != 1)
+    add('Scope', 'requires', "needs SubjectMode 'OriginIdentity' and exactly one Audience")
 }
 /** GetWebIdentityToken: a JWT signed by STS that names the caller, for services that accept OIDC. */
 export const GetWebIdentityToken: Operation<GetWebIdentityTokenInput, GetWebIdentityTokenOutput> = {
@@ -412,7 +561,11 @@ export const GetWebIdentityToken: Operation<GetWebIdentityTokenInput, GetWebIden
     validate(
       input,
       {
-        Audience: req((v, p, add) => (Array.isArray(v) && !v.length ? add(p, 'count', 'must have at least 1 item') : list(10, req(str(1, 1000)))(v, p, add))),
+        Audience: req((v, p, add) =>
+          Array.isArray(v) && !v.length
+            ? add(p, 'count', 'must have at least 1 item')
+            : list(10, req(str(1, 1000)))(v, p, add),
+        ),
         DurationSeconds: int(60, 3600),
         SigningAlgorithm: req(one('RS256', 'ES384')),
         Scope: str(1, 2048),
@@ -425,7 +578,8 @@ export const GetWebIdentityToken: Operation<GetWebIdentityTokenInput, GetWebIden
   out: (x) => {
     const Expiration = new Date(text(x, 'Expiration')!)
     return {
-      WebIdentityToken: x.values.WebIdentityToken?.replace(/\s+/g, '') || invalid(x, 'WebIdentityToken'),
+      WebIdentityToken:
+        x.values.WebIdentityToken?.replace(/\s+/g, '') || invalid(x, 'WebIdentityToken'),
       Expiration: isNaN(+Expiration) ? invalid(x, 'Expiration') : Expiration,
       RequestId: x.requestId,
     }

@@ -15,7 +15,8 @@ export interface SignedFetchConfig extends Omit<SignOptions, 'credentials' | 'da
 }
 
 // Throttling a JSON service reports in its x-amzn-ErrorType header, e.g. "ThrottlingException:http://...".
-const throttled = (res: Response) => isRetryable((res.headers.get('x-amzn-errortype') ?? '').split(':')[0]!, res.status)
+const throttled = (res: Response) =>
+  isRetryable((res.headers.get('x-amzn-errortype') ?? '').split(':')[0]!, res.status)
 
 /**
  * A `fetch` that signs every request with SigV4 for any AWS service (S3 included: unnormalised paths,
@@ -27,7 +28,8 @@ const throttled = (res: Response) => isRetryable((res.headers.get('x-amzn-errort
  * const s3 = createSignedFetch({ credentials: fromAssumeRole({ RoleArn }, sts), region: 'eu-west-1', service: 's3' })
  * const res = await s3('https://my-bucket.s3.eu-west-1.amazonaws.com/key.txt')
  */
-export const createSignedFetch = ({ credentials, fetch: f, maxAttempts = 3, retryDelayMs = 100, ...options }: SignedFetchConfig) =>
+export const createSignedFetch =
+  ({ credentials, fetch: f, maxAttempts = 3, retryDelayMs = 100, ...options }: SignedFetchConfig) =>
   async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const req = input instanceof Request ? input : undefined
     const method = init.method ?? req?.method ?? 'GET'
@@ -36,16 +38,35 @@ export const createSignedFetch = ({ credentials, fetch: f, maxAttempts = 3, retr
     if (body instanceof ArrayBuffer) body = new Uint8Array(body)
     if (body instanceof URLSearchParams) body = String(body)
     const stream = body instanceof ReadableStream
-    if (body != null && typeof body != 'string' && !(body instanceof Uint8Array) && !(stream && options.unsignedPayload))
-      invalid('body', 'type', 'must be a string, Uint8Array, ArrayBuffer or URLSearchParams (a stream needs unsignedPayload)')
+    if (
+      body != null &&
+      typeof body != 'string' &&
+      !(body instanceof Uint8Array) &&
+      !(stream && options.unsignedPayload)
+    )
+      invalid(
+        'body',
+        'type',
+        'must be a string, Uint8Array, ArrayBuffer or URLSearchParams (a stream needs unsignedPayload)',
+      )
     const signal = init.signal ?? req?.signal
     for (let attempt = 1; ; attempt++) {
       const c = typeof credentials == 'function' ? await credentials() : credentials
-      const signed = await signRequest({ method, url: req?.url ?? input.toString(), headers, body: stream ? undefined : body }, { ...options, credentials: c })
+      const signed = await signRequest(
+        { method, url: req?.url ?? input.toString(), headers, body: stream ? undefined : body },
+        { ...options, credentials: c },
+      )
       let res: Response | undefined
       let error: unknown
       try {
-        res = await (f ?? fetch)(signed.url, { ...init, method, headers: signed.headers, body, signal, ...(stream && { duplex: 'half' }) } as RequestInit)
+        res = await (f ?? fetch)(signed.url, {
+          ...init,
+          method,
+          headers: signed.headers,
+          body,
+          signal,
+          ...(stream && { duplex: 'half' }),
+        } as RequestInit)
       } catch (e) {
         if (signal?.aborted) throw aborted(signal)
         error = new StsError('NetworkError', 'the request failed', { cause: e })

@@ -58,7 +58,8 @@ export interface PresignOptions extends SignOptions {
 
 const ALGORITHM = 'AWS4-HMAC-SHA256'
 // Hop-by-hop and proxy-rewritten headers: signing them breaks requests that pass a proxy.
-const UNSIGNED = /^(authorization|connection|expect|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade|user-agent|x-amzn-trace-id)$/
+const UNSIGNED =
+  /^(authorization|connection|expect|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade|user-agent|x-amzn-trace-id)$/
 const HMAC = { name: 'HMAC', hash: 'SHA-256' }
 /** @internal The content type of every STS Query-protocol request. */
 export const FORM = 'application/x-www-form-urlencoded; charset=utf-8'
@@ -86,7 +87,12 @@ const hmac = async (key: CryptoKey, data: string) => subtle().sign('HMAC', key, 
 
 /** @internal SHA-256 of a body as lower-case hex. */
 export const sha256Hex = async (body: SignableBody = ''): Promise<string> =>
-  hex(await subtle().digest('SHA-256', typeof body == 'string' ? utf8.encode(body) : (body as BufferSource)))
+  hex(
+    await subtle().digest(
+      'SHA-256',
+      typeof body == 'string' ? utf8.encode(body) : (body as BufferSource),
+    ),
+  )
 
 // Hashed once, not written out: 64 hex digits cost more bundle bytes than one digest per process.
 let emptyHash: string | undefined
@@ -103,7 +109,9 @@ const signingKey = (c: Credentials, scope: string): Promise<CryptoKey> => {
   const s = c.secretAccessKey
   let a = (seed ||= crypto.getRandomValues(new Uint32Array(1))[0]! | 1)
   let b = ~a
-  for (let i = 0; i < s.length; i++) (a = Math.imul(a ^ s.charCodeAt(i), 0x9e3779b1)), (b = Math.imul(b ^ s.charCodeAt(i), 0x85ebca77))
+  for (let i = 0; i < s.length; i++)
+    ((a = Math.imul(a ^ s.charCodeAt(i), 0x9e3779b1)),
+      (b = Math.imul(b ^ s.charCodeAt(i), 0x85ebca77)))
   const id = `${a >>> 0}.${b >>> 0}.${s.length}/${c.accessKeyId}/${scope}`
   let key = keys.get(id)
   if (!key) {
@@ -123,7 +131,8 @@ const signingKey = (c: Credentials, scope: string): Promise<CryptoKey> => {
 }
 
 const need = (param: string, v: unknown, bad?: RegExp) =>
-  (!v || typeof v != 'string' || bad?.test(v)) && invalid(param, 'required', 'must be a non-empty string' + (bad ? ' without "/" or spaces' : ''))
+  (!v || typeof v != 'string' || bad?.test(v)) &&
+  invalid(param, 'required', 'must be a non-empty string' + (bad ? ' without "/" or spaces' : ''))
 
 // The query as AWS decodes it: split on & and =, percent-decode (a literal `+` stays `+`).
 const decode = (s: string): string => {
@@ -136,7 +145,8 @@ const decode = (s: string): string => {
 
 // Formatting a date costs more than the rest of the request line; most signatures share a second.
 const stamp = (time: number) => {
-  if (time - (time % 1000) != lastSecond) amz = new Date((lastSecond = time - (time % 1000))).toISOString().replace(/[:-]|\.\d+/g, '')
+  if (time - (time % 1000) != lastSecond)
+    amz = new Date((lastSecond = time - (time % 1000))).toISOString().replace(/[:-]|\.\d+/g, '')
   return amz
 }
 
@@ -147,15 +157,29 @@ const stamp = (time: number) => {
 const pathOf = (url: URL, normalize: boolean, double: boolean) => {
   let path = url.pathname
   if (normalize) path = path.replace(/\/+/g, '/')
-  if (/[^\w.~/-]/.test(path)) path = path.split('/').map((seg) => uriEncode(double ? seg : decode(seg))).join('/')
+  if (/[^\w.~/-]/.test(path))
+    path = path
+      .split('/')
+      .map((seg) => uriEncode(double ? seg : decode(seg)))
+      .join('/')
   if (!double) url.pathname = path
   return path
 }
 
-type Presign = (raw: string[], amzDate: string, scope: string, signedHeaders: string, token?: string) => string[]
+type Presign = (
+  raw: string[],
+  amzDate: string,
+  scope: string,
+  signedHeaders: string,
+  token?: string,
+) => string[]
 
 /** @internal Builds the canonical request (SigV4 "Task 1"); exported for the test suite. */
-export const canonicalize = async (request: SignableRequest<SignableBody>, o: SignOptions, presign?: Presign): Promise<Canonical> => {
+export const canonicalize = async (
+  request: SignableRequest<SignableBody>,
+  o: SignOptions,
+  presign?: Presign,
+): Promise<Canonical> => {
   const c = o.credentials
   const { region, service } = o
   need('credentials.accessKeyId', c?.accessKeyId)
@@ -178,7 +202,9 @@ export const canonicalize = async (request: SignableRequest<SignableBody>, o: Si
 
   const headers = new Map<string, string>()
   const h = request.headers ?? []
-  for (const [name, value] of Symbol.iterator in h ? (h as Iterable<[string, string]>) : Object.entries(h)) {
+  for (const [name, value] of Symbol.iterator in h
+    ? (h as Iterable<[string, string]>)
+    : Object.entries(h)) {
     const n = name.toLowerCase()
     // Trimmed, whitespace runs (and obsolete line folds) as one space; repeated headers comma-joined in order.
     const v = String(value).trim().replace(/\s+/g, ' ')
@@ -194,7 +220,12 @@ export const canonicalize = async (request: SignableRequest<SignableBody>, o: Si
   }
   const body = request.body
   const payloadHash =
-    headers.get('x-amz-content-sha256') ?? (o.unsignedPayload ? 'UNSIGNED-PAYLOAD' : body?.length ? await sha256Hex(body) : (emptyHash ??= await sha256Hex()))
+    headers.get('x-amz-content-sha256') ??
+    (o.unsignedPayload
+      ? 'UNSIGNED-PAYLOAD'
+      : body?.length
+        ? await sha256Hex(body)
+        : (emptyHash ??= await sha256Hex()))
   if (!presign && (o.contentSha256 ?? s3)) headers.set('x-amz-content-sha256', payloadHash)
 
   const names = [...headers.keys()].filter((n) => !UNSIGNED.test(n)).sort()
@@ -207,7 +238,14 @@ export const canonicalize = async (request: SignableRequest<SignableBody>, o: Si
     pathOf(url, o.normalizePath ?? !s3, o.doubleEncode ?? !s3),
     // Sorted by encoded key, then value: joined by NUL, which sorts below every encoded character.
     raw
-      .map((p, i) => ((i = p.indexOf('=')), uriEncode(decode(i < 0 ? p : p.slice(0, i))) + '\0' + (i < 0 ? '' : uriEncode(decode(p.slice(i + 1))))))
+      .map(
+        (p, i) => (
+          (i = p.indexOf('=')),
+          uriEncode(decode(i < 0 ? p : p.slice(0, i))) +
+            '\0' +
+            (i < 0 ? '' : uriEncode(decode(p.slice(i + 1))))
+        ),
+      )
       .sort()
       .join('&')
       .replace(/\0/g, '='),
@@ -221,9 +259,11 @@ export const canonicalize = async (request: SignableRequest<SignableBody>, o: Si
 type ToSign = Pick<Canonical, 'amzDate' | 'scope' | 'canonicalRequest' | 'signedHeaders'>
 
 /** @internal SigV4 "Task 2": the string to sign. */
-export const stringToSign = async (k: ToSign): Promise<string> => `${ALGORITHM}\n${k.amzDate}\n${k.scope}\n${await sha256Hex(k.canonicalRequest)}`
+export const stringToSign = async (k: ToSign): Promise<string> =>
+  `${ALGORITHM}\n${k.amzDate}\n${k.scope}\n${await sha256Hex(k.canonicalRequest)}`
 
-const signature = async (k: ToSign, c: Credentials) => hex(await hmac(await signingKey(c, k.scope), await stringToSign(k)))
+const signature = async (k: ToSign, c: Credentials) =>
+  hex(await hmac(await signingKey(c, k.scope), await stringToSign(k)))
 
 const authorization = async (k: ToSign, c: Credentials) =>
   `${ALGORITHM} Credential=${c.accessKeyId}/${k.scope}, SignedHeaders=${k.signedHeaders}, Signature=${await signature(k, c)}`
@@ -233,17 +273,32 @@ const authorization = async (k: ToSign, c: Credentials) =>
  * fixed and already in order, its endpoint URL has no query, and its body is never empty. The same
  * bytes as {@link signRequest} with these headers (the test suite checks), in fewer bundle bytes.
  */
-export const signForm = async (url: URL, body: string, c: Credentials, region: string, time: number): Promise<Record<string, string>> => {
+export const signForm = async (
+  url: URL,
+  body: string,
+  c: Credentials,
+  region: string,
+  time: number,
+): Promise<Record<string, string>> => {
   need('credentials.accessKeyId', c?.accessKeyId)
   need('credentials.secretAccessKey', c?.secretAccessKey)
   const amzDate = stamp(time)
   const scope = `${amzDate.slice(0, 8)}/${region}/sts/aws4_request`
-  const headers: Record<string, string> = { 'content-type': FORM, host: url.host, 'x-amz-date': amzDate }
+  const headers: Record<string, string> = {
+    'content-type': FORM,
+    host: url.host,
+    'x-amz-date': amzDate,
+  }
   // fetch strips a token's surrounding whitespace (a token read from a file ends in a newline).
   if (c.sessionToken) headers['x-amz-security-token'] = c.sessionToken.trim()
   const signedHeaders = Object.keys(headers).join(';')
-  const canonicalRequest = `POST\n${pathOf(url, true, true)}\n\n${Object.entries(headers).map(([n, v]) => `${n}:${v}\n`).join('')}\n${signedHeaders}\n${await sha256Hex(body)}`
-  headers.authorization = await authorization({ amzDate, scope, canonicalRequest, signedHeaders }, c)
+  const canonicalRequest = `POST\n${pathOf(url, true, true)}\n\n${Object.entries(headers)
+    .map(([n, v]) => `${n}:${v}\n`)
+    .join('')}\n${signedHeaders}\n${await sha256Hex(body)}`
+  headers.authorization = await authorization(
+    { amzDate, scope, canonicalRequest, signedHeaders },
+    c,
+  )
   return headers
 }
 
@@ -257,7 +312,10 @@ export const signForm = async (url: URL, body: string, c: Credentials, region: s
  *   { credentials, region: 'us-east-1', service: 'sts' })
  * const res = await fetch(signed.url, signed)
  */
-export const signRequest = async <B extends SignableBody = never>(request: SignableRequest<B>, options: SignOptions): Promise<SignedRequest<B>> => {
+export const signRequest = async <B extends SignableBody = never>(
+  request: SignableRequest<B>,
+  options: SignOptions,
+): Promise<SignedRequest<B>> => {
   const k = await canonicalize(request, options)
   const c = options.credentials
   const headers = Object.fromEntries(k.headers)
@@ -271,12 +329,19 @@ export const signRequest = async <B extends SignableBody = never>(request: Signa
  * `X-Amz-Date`, `X-Amz-Expires`, `X-Amz-SignedHeaders`, the session token (signed, unless
  * `appendSessionToken`) and `X-Amz-Signature`.
  */
-export const presignUrl = async (request: SignableRequest<SignableBody>, options: PresignOptions): Promise<string> => {
+export const presignUrl = async (
+  request: SignableRequest<SignableBody>,
+  options: PresignOptions,
+): Promise<string> => {
   const e = options.expiresIn ?? 3600
-  if (!Number.isInteger(e) || e < 1 || e > 604800) invalid('expiresIn', 'range', 'must be an integer from 1 to 604800 seconds (7 days)')
+  if (!Number.isInteger(e) || e < 1 || e > 604800)
+    invalid('expiresIn', 'range', 'must be an integer from 1 to 604800 seconds (7 days)')
   const c = options.credentials
   const k = await canonicalize(request, options, presignQuery(c, e))
-  const extra = options.appendSessionToken && c.sessionToken ? `&X-Amz-Security-Token=${uriEncode(c.sessionToken)}` : ''
+  const extra =
+    options.appendSessionToken && c.sessionToken
+      ? `&X-Amz-Security-Token=${uriEncode(c.sessionToken)}`
+      : ''
   return `${k.url.href}${extra}&X-Amz-Signature=${await signature(k, c)}`
 }
 
@@ -293,5 +358,7 @@ export const presignQuery =
       'X-Amz-Security-Token': token,
     }
     // Stale X-Amz-* parameters of the URL are replaced, not signed twice.
-    return raw.filter((p) => !(decode(p.split('=')[0]!) in q)).concat(Object.entries(q).flatMap(([k, v]) => (v ? `${k}=${uriEncode(v)}` : [])))
+    return raw
+      .filter((p) => !(decode(p.split('=')[0]!) in q))
+      .concat(Object.entries(q).flatMap(([k, v]) => (v ? `${k}=${uriEncode(v)}` : [])))
   }

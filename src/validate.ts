@@ -12,22 +12,34 @@ export const str =
     let m
     if (v == null) return
     if (typeof v != 'string') add(p, 'type', 'must be a string')
-    else if (v.length < min || v.length > max) add(p, 'length', `must be ${min}-${max} characters long, not ${v.length}`)
+    else if (v.length < min || v.length > max)
+      add(p, 'length', `must be ${min}-${max} characters long, not ${v.length}`)
     // The allowed set is the API reference's own pattern, e.g. [\w+=,.@-].
-    else if ((m = bad?.exec(v))) add(p, 'pattern', `the character at index ${m.index} is not in ${bad!.source.replace('^', '')}`)
+    else if ((m = bad?.exec(v)))
+      add(
+        p,
+        'pattern',
+        `the character at index ${m.index} is not in ${bad!.source.replace('^', '')}`,
+      )
   }
 
 /** An integer from `min` to `max`. */
 export const int =
   (min: number, max: number): Check =>
   (v, p, add) =>
-    v != null && !(Number.isInteger(v) && v >= min && v <= max) && add(p, 'range', `must be an integer from ${min} to ${max}`)
+    v != null &&
+    !(Number.isInteger(v) && v >= min && v <= max) &&
+    add(p, 'range', `must be an integer from ${min} to ${max}`)
 
 /** An array of at most `max` items, each checked by `item`. */
 export const list =
   (max: number, item: Check): Check =>
   (v, p, add) =>
-    v == null || (Array.isArray(v) ? (v.length > max && add(p, 'count', `must have at most ${max} items`), v.forEach((x, i) => item(x, `${p}[${i}]`, add))) : add(p, 'type', 'must be an array'))
+    v == null ||
+    (Array.isArray(v)
+      ? (v.length > max && add(p, 'count', `must have at most ${max} items`),
+        v.forEach((x, i) => item(x, `${p}[${i}]`, add)))
+      : add(p, 'type', 'must be an array'))
 
 /** One of the values the API reference lists. */
 export const one =
@@ -52,9 +64,14 @@ export const req =
  * Checks `input` against `spec` (and an optional cross-field rule) and throws one
  * {@link StsValidationError} listing every broken rule. Values are never echoed.
  */
-export const validate = (input: any, spec: Record<string, Check>, extra?: (input: any, add: Add) => void): void => {
+export const validate = (
+  input: any,
+  spec: Record<string, Check>,
+  extra?: (input: any, add: Add) => void,
+): void => {
   const issues: ValidationIssue[] = []
-  const add: Add = (param, rule, message) => void issues.push({ param, rule, message: `${param}: ${message}` })
+  const add: Add = (param, rule, message) =>
+    void issues.push({ param, rule, message: `${param}: ${message}` })
   if (!input || typeof input != 'object') add('input', 'type', 'must be an object')
   else {
     for (const k in spec) spec[k]!(input[k], k, add)
@@ -65,6 +82,7 @@ export const validate = (input: any, spec: Record<string, Check>, extra?: (input
 }
 
 /** ARNs: any character but controls other than TAB/LF/CR, and lone surrogates (STS API reference). */
-export const ARN = () => str(20, 2048, /[^\t\n\r\u0020-\u007e\u0085\u00a0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u)
+export const ARN = () =>
+  str(20, 2048, /[^\t\n\r\u0020-\u007e\u0085\u00a0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u)
 /** `[\w+=,.@-]`: role session names, source identities. */
 export const NAME = (min: number, max: number): Check => str(min, max, /[^\w+=,.@-]/)

@@ -34,7 +34,12 @@ const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"'
  * `<Errors>` wrapper), or `InvalidResponse` (empty, truncated, malformed, not XML, DOCTYPE, another
  * operation's document), `ResponseTooLarge`, `NetworkError` (the stream failed).
  */
-export const readStsXml = async (body: StsBody, action: string, paths: readonly string[], options: ReadXmlOptions = {}): Promise<XmlFields> => {
+export const readStsXml = async (
+  body: StsBody,
+  action: string,
+  paths: readonly string[],
+  options: ReadXmlOptions = {},
+): Promise<XmlFields> => {
   const max = options.maxBytes ?? 65536
   const res = body instanceof Response ? body : undefined
   const status = res ? res.status : options.status
@@ -75,7 +80,10 @@ export const readStsXml = async (body: StsBody, action: string, paths: readonly 
             // A body usually closes right after its root: a read that reports the end within two
             // microtasks spares the cancel (≈20 µs in Node); anything else is cancelled below.
             let next: ReadableStreamReadResult<Uint8Array> | undefined
-            reader!.read().then((r) => (next = r), () => {})
+            reader!.read().then(
+              (r) => (next = r),
+              () => {},
+            )
             await 0
             await 0
             done = !!next?.done
@@ -102,19 +110,28 @@ export const readStsXml = async (body: StsBody, action: string, paths: readonly 
   let buf = ''
   // Markup at a `<`; a lone `<` (the last alternative) is malformed. Text between tags is skipped by
   // indexOf, and copied only inside a wanted leaf.
-  const tag = /<(?:!\[CDATA\[([^]*?)\]\]>|!--[^]*?-->|\?[^]*?\?>|(\/?)(?:[\w.-]+:)?([A-Za-z_][\w.-]*)(?:\s[^<>]*?)?(\/?)>)|</y
-  for (let i = 0, lt; !(top && !stack.length) && i < doc.length; ) {
+  const tag =
+    /<(?:!\[CDATA\[([^]*?)\]\]>|!--[^]*?-->|\?[^]*?\?>|(\/?)(?:[\w.-]+:)?([A-Za-z_][\w.-]*)(?:\s[^<>]*?)?(\/?)>)|</y
+  for (let i = 0, lt; !(top && !stack.length) && i < doc.length;) {
     if ((lt = doc.indexOf('<', i)) < 0) lt = doc.length
     if (key != null) {
       let text = doc.slice(i, lt)
       // Most values hold no entity: one includes() spares both regular expressions (a fifth of the parse).
       if (text.includes('&')) {
         // A stray `&` is found by one search that stops there (a replace would first collect every match).
-        if (/&(?!(#x[\da-fA-F]{1,6}|#\d{1,7}|lt|gt|amp|quot|apos);)/.test(text)) bad('bad entity or stray "&"')
+        if (/&(?!(#x[\da-fA-F]{1,6}|#\d{1,7}|lt|gt|amp|quot|apos);)/.test(text))
+          bad('bad entity or stray "&"')
         text = text.replace(/&(#?\w+);/g, (_, e: string) => {
           // Number('0x2F') and Number('047') both read a character reference; XML 1.0 §2.2 legal characters only.
-          const c = e[0] == '#' ? (+('0' + e.slice(1)) < 0x110000 ? String.fromCodePoint(+('0' + e.slice(1))) : '') : ENTITIES[e]!
-          return /^[\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]$/u.test(c) ? c : bad('bad character reference')
+          const c =
+            e[0] == '#'
+              ? +('0' + e.slice(1)) < 0x110000
+                ? String.fromCodePoint(+('0' + e.slice(1)))
+                : ''
+              : ENTITIES[e]!
+          return /^[\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]$/u.test(c)
+            ? c
+            : bad('bad character reference')
         })
       }
       buf += text
@@ -130,29 +147,43 @@ export const readStsXml = async (body: StsBody, action: string, paths: readonly 
     else if (name) {
       if (!close) {
         if (key != null) bad('markup inside a value')
-        if (!stack.length && (top = name) != root && name != 'ErrorResponse' && name != 'Error') bad(`root element <${name}>`)
+        if (!stack.length && (top = name) != root && name != 'ErrorResponse' && name != 'Error')
+          bad(`root element <${name}>`)
         // STS documents nest 5 deep; a deeper one is hostile or not STS, and is refused at once.
         const d = stack.push(name)
         if (d > 32) bad('nested deeper than 32 elements')
         // Success: the dotted path below the root (deeper than 4 levels nothing is wanted, so no path
         // is built there); errors: Code, Message, Type, RequestId wherever they are.
-        const k = top == root ? (at[d - 1] = d < 3 ? (d > 1 ? name : '') : d < 6 && at[d - 2] ? at[d - 2] + '.' + name : '') : /^(Code|Message|Type|RequestId)$/.test(name) ? name : ''
+        const k =
+          top == root
+            ? (at[d - 1] =
+                d < 3 ? (d > 1 ? name : '') : d < 6 && at[d - 2] ? at[d - 2] + '.' + name : '')
+            : /^(Code|Message|Type|RequestId)$/.test(name)
+              ? name
+              : ''
         // Captured under the path's own string from `paths` (a constant: cheap as a property key).
         const j = top == root && k.startsWith(result) ? paths.indexOf(k.slice(result.length)) : -1
-        if (j >= 0 || (top == root ? k == 'ResponseMetadata.RequestId' : k)) (key = paths[j] ?? k), (buf = '')
+        if (j >= 0 || (top == root ? k == 'ResponseMetadata.RequestId' : k))
+          ((key = paths[j] ?? k), (buf = ''))
       }
       if (close || selfClose) {
         if (stack.pop() != name) bad('mismatched end tag')
-        if (key != null) top == root && key in values ? bad(`repeated <${key}>`) : (values[key] ??= buf)
+        if (key != null)
+          top == root && key in values ? bad(`repeated <${key}>`) : (values[key] ??= buf)
         key = undefined
       }
     }
   }
   if (!top || stack.length) bad(doc.trim() ? 'truncated' : 'empty body')
-  const requestId = values[top == root ? 'ResponseMetadata.RequestId' : 'RequestId']?.trim() || headerId
+  const requestId =
+    values[top == root ? 'ResponseMetadata.RequestId' : 'RequestId']?.trim() || headerId
   if (top != root) {
     const code = values.Code?.trim() || bad('error without a Code')
-    throw new StsError(code, values.Message?.trim() || code, { type: values.Type?.trim(), requestId, status })
+    throw new StsError(code, values.Message?.trim() || code, {
+      type: values.Type?.trim(),
+      requestId,
+      status,
+    })
   }
   delete values['ResponseMetadata.RequestId']
   return { values, requestId }

@@ -14,7 +14,10 @@ const expected = (f: string) => index.samples.find((s: { file: string }) => s.fi
 const OK = 'assume-role-ok-recorded-basic.xml'
 const THROTTLE = 'error-throttling.xml'
 const input = { RoleArn: 'arn:aws:iam::123456789012:role/demo', RoleSessionName: 'session' }
-const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' }
+const credentials = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+}
 
 type Reply = { status?: number; body: string; headers?: Record<string, string> } | Error
 const stub = (...replies: Reply[]) => {
@@ -41,7 +44,10 @@ describe('assumeRole with a stubbed fetch', () => {
       SessionToken: e.SessionToken,
       Expiration: new Date(e.Expiration),
     })
-    expect(out.AssumedRoleUser).toEqual({ Arn: e['AssumedRoleUser.Arn'], AssumedRoleId: e['AssumedRoleUser.AssumedRoleId'] })
+    expect(out.AssumedRoleUser).toEqual({
+      Arn: e['AssumedRoleUser.Arn'],
+      AssumedRoleId: e['AssumedRoleUser.AssumedRoleId'],
+    })
     expect(out.RequestId).toBe(e.RequestId)
     expect(out.PackedPolicySize).toBeUndefined()
   })
@@ -54,7 +60,9 @@ describe('assumeRole with a stubbed fetch', () => {
     expect(init.method).toBe('POST')
     const h = init.headers as Record<string, string>
     expect(h['content-type']).toBe('application/x-www-form-urlencoded; charset=utf-8')
-    expect(h.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/sts\/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=[0-9a-f]{64}$/)
+    expect(h.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/sts\/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=[0-9a-f]{64}$/,
+    )
     expect(new URLSearchParams(init.body as string).get('RoleSessionName')).toBe('a+b')
   })
 
@@ -63,7 +71,9 @@ describe('assumeRole with a stubbed fetch', () => {
     await run({ fetch: s.fetch, credentials: { ...credentials, sessionToken: 'tok' } })
     const h = s.calls[0]!.init.headers as Record<string, string>
     expect(h['x-amz-security-token']).toBe('tok')
-    expect(h.authorization).toContain('SignedHeaders=content-type;host;x-amz-date;x-amz-security-token,')
+    expect(h.authorization).toContain(
+      'SignedHeaders=content-type;host;x-amz-date;x-amz-security-token,',
+    )
   })
 
   it('takes credentials from a provider function', async () => {
@@ -77,18 +87,40 @@ describe('assumeRole with a stubbed fetch', () => {
     [{ region: 'us-east-1' }, 'https://sts.us-east-1.amazonaws.com/', 'us-east-1'],
     [{ region: 'cn-north-1' }, 'https://sts.cn-north-1.amazonaws.com.cn/', 'cn-north-1'],
     [{ region: 'aws-global' }, 'https://sts.amazonaws.com/', 'us-east-1'],
-    [{ region: 'us-west-2', useFipsEndpoint: true }, 'https://sts-fips.us-west-2.amazonaws.com/', 'us-west-2'],
-    [{ region: 'us-gov-west-1', useFipsEndpoint: true }, 'https://sts-fips.us-gov-west-1.amazonaws.com/', 'us-gov-west-1'],
-    [{ region: undefined, endpoint: 'https://sts.ap-south-1.amazonaws.com' }, 'https://sts.ap-south-1.amazonaws.com/', 'ap-south-1'],
-    [{ region: undefined, endpoint: 'https://sts.amazonaws.com' }, 'https://sts.amazonaws.com/', 'us-east-1'],
-    [{ region: 'eu-west-1', endpoint: 'http://127.0.0.1:9999/sts' }, 'http://127.0.0.1:9999/sts', 'eu-west-1'],
+    [
+      { region: 'us-west-2', useFipsEndpoint: true },
+      'https://sts-fips.us-west-2.amazonaws.com/',
+      'us-west-2',
+    ],
+    [
+      { region: 'us-gov-west-1', useFipsEndpoint: true },
+      'https://sts-fips.us-gov-west-1.amazonaws.com/',
+      'us-gov-west-1',
+    ],
+    [
+      { region: undefined, endpoint: 'https://sts.ap-south-1.amazonaws.com' },
+      'https://sts.ap-south-1.amazonaws.com/',
+      'ap-south-1',
+    ],
+    [
+      { region: undefined, endpoint: 'https://sts.amazonaws.com' },
+      'https://sts.amazonaws.com/',
+      'us-east-1',
+    ],
+    [
+      { region: 'eu-west-1', endpoint: 'http://127.0.0.1:9999/sts' },
+      'http://127.0.0.1:9999/sts',
+      'eu-west-1',
+    ],
   ]
   for (const [cfg, url, signingRegion] of endpoints) {
     it(`resolves ${JSON.stringify(cfg)} to ${url}, signed for ${signingRegion}`, async () => {
       const s = stub({ body: sample(OK) })
       await run({ fetch: s.fetch, ...cfg })
       expect(s.calls[0]!.url).toBe(url)
-      expect((s.calls[0]!.init.headers as Record<string, string>).authorization).toContain(`/${signingRegion}/sts/aws4_request`)
+      expect((s.calls[0]!.init.headers as Record<string, string>).authorization).toContain(
+        `/${signingRegion}/sts/aws4_request`,
+      )
     })
   }
 
@@ -117,12 +149,19 @@ describe('assumeRole with a stubbed fetch', () => {
   it('validates the input before any request', async () => {
     const s = stub({ body: sample(OK) })
     const err = await run({ fetch: s.fetch }, { RoleArn: 'x' }).catch((e) => e)
-    expect(err.issues.map((i: { param: string }) => i.param)).toEqual(['RoleArn', 'RoleSessionName'])
+    expect(err.issues.map((i: { param: string }) => i.param)).toEqual([
+      'RoleArn',
+      'RoleSessionName',
+    ])
     expect(s.calls).toHaveLength(0)
   })
 
   it('retries throttling and re-signs each attempt', async () => {
-    const s = stub({ status: 400, body: sample(THROTTLE) }, { status: 400, body: sample(THROTTLE) }, { body: sample(OK) })
+    const s = stub(
+      { status: 400, body: sample(THROTTLE) },
+      { status: 400, body: sample(THROTTLE) },
+      { body: sample(OK) },
+    )
     const out = await run({ fetch: s.fetch })
     expect(out.Credentials.AccessKeyId).toBe(expected(OK).expected.AccessKeyId)
     expect(s.calls).toHaveLength(3)
@@ -133,7 +172,13 @@ describe('assumeRole with a stubbed fetch', () => {
     const err = await run({ fetch: s.fetch, maxAttempts: 2 }).catch((e) => e)
     const e = expected(THROTTLE).expected
     expect(err).toBeInstanceOf(StsError)
-    expect(err).toMatchObject({ code: 'Throttling', retryable: true, status: 400, requestId: e.RequestId, message: e.Message })
+    expect(err).toMatchObject({
+      code: 'Throttling',
+      retryable: true,
+      status: 400,
+      requestId: e.RequestId,
+      message: e.Message,
+    })
     expect(s.calls).toHaveLength(2)
   })
 
@@ -146,7 +191,11 @@ describe('assumeRole with a stubbed fetch', () => {
   })
 
   it('retries network errors and an HTML 502 from a proxy', async () => {
-    const s = stub(new TypeError('fetch failed'), { status: 502, body: '<html><body>Bad Gateway</body></html>' }, { body: sample(OK) })
+    const s = stub(
+      new TypeError('fetch failed'),
+      { status: 502, body: '<html><body>Bad Gateway</body></html>' },
+      { body: sample(OK) },
+    )
     await run({ fetch: s.fetch })
     expect(s.calls).toHaveLength(3)
     const s2 = stub(new TypeError('fetch failed'))
@@ -156,8 +205,17 @@ describe('assumeRole with a stubbed fetch', () => {
   })
 
   it('times out each attempt and reports TimeoutError', async () => {
-    const hang = vi.fn((_u: string, init: RequestInit) => new Promise<Response>((_, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason))))
-    const err = await run({ fetch: hang as unknown as typeof fetch, timeoutMs: 20, maxAttempts: 2 }).catch((e) => e)
+    const hang = vi.fn(
+      (_u: string, init: RequestInit) =>
+        new Promise<Response>((_, reject) =>
+          init.signal!.addEventListener('abort', () => reject(init.signal!.reason)),
+        ),
+    )
+    const err = await run({
+      fetch: hang as unknown as typeof fetch,
+      timeoutMs: 20,
+      maxAttempts: 2,
+    }).catch((e) => e)
     expect(err).toMatchObject({ code: 'TimeoutError', retryable: true })
     expect(hang).toHaveBeenCalledTimes(2)
   })
@@ -173,7 +231,9 @@ describe('assumeRole with a stubbed fetch', () => {
     const pre = new AbortController()
     pre.abort()
     const s2 = stub({ body: sample(OK) })
-    expect(await run({ fetch: s2.fetch, signal: pre.signal }).catch((e) => e.code)).toBe('AbortError')
+    expect(await run({ fetch: s2.fetch, signal: pre.signal }).catch((e) => e.code)).toBe(
+      'AbortError',
+    )
     expect(s2.calls).toHaveLength(0)
   })
 
@@ -185,13 +245,24 @@ describe('assumeRole with a stubbed fetch', () => {
       body: '<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>Signature expired: 20260101T000000Z is now earlier than 20260101T004500Z (20260101T010000Z - 15 min.)</Message></Error><RequestId>r1</RequestId></ErrorResponse>',
     }
     const s = stub(skewed, { body: sample(OK) })
-    await run({ fetch: s.fetch, endpoint: 'https://skew.test/', region: 'us-east-1', maxAttempts: 1 })
+    await run({
+      fetch: s.fetch,
+      endpoint: 'https://skew.test/',
+      region: 'us-east-1',
+      maxAttempts: 1,
+    })
     const dates = s.calls.map((c) => (c.init.headers as Record<string, string>)['x-amz-date']!)
-    const toMs = (d: string) => Date.parse(d.replace(/(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z/, '$1-$2-$3T$4:$5:$6Z'))
+    const toMs = (d: string) =>
+      Date.parse(d.replace(/(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z/, '$1-$2-$3T$4:$5:$6Z'))
     expect(Math.abs(toMs(dates[1]!) - serverNow)).toBeLessThan(5000)
     // A second skew rejection in the same call is not retried again.
     const s2 = stub(skewed)
-    const err = await run({ fetch: s2.fetch, endpoint: 'https://skew2.test/', region: 'us-east-1', maxAttempts: 1 }).catch((e) => e)
+    const err = await run({
+      fetch: s2.fetch,
+      endpoint: 'https://skew2.test/',
+      region: 'us-east-1',
+      maxAttempts: 1,
+    }).catch((e) => e)
     expect(err.code).toBe('SignatureDoesNotMatch')
     expect(s2.calls).toHaveLength(2)
   })

@@ -48,7 +48,10 @@ describe('cachedProvider', () => {
   })
 
   it('does not cache a failure: the next call tries again', async () => {
-    const get = vi.fn().mockRejectedValueOnce(new Error('boom')).mockResolvedValueOnce(creds('B', 3600_000))
+    const get = vi
+      .fn()
+      .mockRejectedValueOnce(new Error('boom'))
+      .mockResolvedValueOnce(creds('B', 3600_000))
     const p = cachedProvider(get)
     await expect(p()).rejects.toThrow('boom')
     expect((await p()).accessKeyId).toBe('B')
@@ -57,7 +60,10 @@ describe('cachedProvider', () => {
   it('returns still-valid credentials when an early refresh fails, and reports the error once', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     const onRefreshError = vi.fn()
-    const get = vi.fn().mockResolvedValueOnce(creds('OLD', 600_000)).mockRejectedValue(new Error('sts down'))
+    const get = vi
+      .fn()
+      .mockResolvedValueOnce(creds('OLD', 600_000))
+      .mockRejectedValue(new Error('sts down'))
     const p = cachedProvider(get, { onRefreshError })
     await p()
     vi.setSystemTime(Date.now() + 400_000) // inside the window, not expired
@@ -70,7 +76,10 @@ describe('cachedProvider', () => {
 
   it('never returns expired credentials', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
-    const get = vi.fn().mockResolvedValueOnce(creds('OLD', 1000)).mockRejectedValue(new Error('sts down'))
+    const get = vi
+      .fn()
+      .mockResolvedValueOnce(creds('OLD', 1000))
+      .mockRejectedValue(new Error('sts down'))
     const p = cachedProvider(get)
     await p()
     vi.setSystemTime(Date.now() + 1001)
@@ -92,7 +101,11 @@ describe('fromAssumeRole against the local STS', () => {
   afterAll(() => server.close())
   afterEach(() => server.sts.reset())
   const alice = USERS[0]!
-  const base = { endpoint: '', region: 'us-east-1', credentials: { accessKeyId: alice.accessKeyId, secretAccessKey: alice.secretAccessKey } }
+  const base = {
+    endpoint: '',
+    region: 'us-east-1',
+    credentials: { accessKeyId: alice.accessKeyId, secretAccessKey: alice.secretAccessKey },
+  }
   const cfg = () => ({ ...base, endpoint: server.url })
 
   it('gives the SDK credential shape, calls STS once for many callers, and uses a default session name', async () => {
@@ -104,24 +117,38 @@ describe('fromAssumeRole against the local STS', () => {
     expect(server.sts.state.requests).toHaveLength(1)
     expect(server.sts.state.requests[0]!.params.RoleSessionName).toMatch(/^edge-sts-\d{13}$/)
     // Plugs into the signer as it is.
-    const signed = await signRequest({ url: 'https://s3.amazonaws.com/b/k' }, { credentials: a, region: 'us-east-1', service: 's3' })
+    const signed = await signRequest(
+      { url: 'https://s3.amazonaws.com/b/k' },
+      { credentials: a, region: 'us-east-1', service: 's3' },
+    )
     expect(signed.headers['x-amz-security-token']).toBe(a.sessionToken)
   })
 
   it('chains roles through providers: A → B → C, each hop signed with the previous session token', async () => {
-    const hop1 = fromAssumeRole({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/demo`, RoleSessionName: 'hop1' }, cfg())
-    const hop2 = fromAssumeRole({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/chained`, RoleSessionName: 'hop2' }, { ...cfg(), credentials: hop1 })
+    const hop1 = fromAssumeRole(
+      { RoleArn: `arn:aws:iam::${ACCOUNT}:role/demo`, RoleSessionName: 'hop1' },
+      cfg(),
+    )
+    const hop2 = fromAssumeRole(
+      { RoleArn: `arn:aws:iam::${ACCOUNT}:role/chained`, RoleSessionName: 'hop2' },
+      { ...cfg(), credentials: hop1 },
+    )
     const c = await hop2()
     const [first, second] = server.sts.state.requests
     expect(first!.params.RoleSessionName).toBe('hop1')
     expect(second!.params.RoleSessionName).toBe('hop2')
     expect(second!.headers['x-amz-security-token']).toBeTruthy()
-    expect(server.sts.sessions.get(c.accessKeyId)!.arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/chained/hop2`)
+    expect(server.sts.sessions.get(c.accessKeyId)!.arn).toBe(
+      `arn:aws:sts::${ACCOUNT}:assumed-role/chained/hop2`,
+    )
   })
 
   it('asks for the MFA code only when STS is called', async () => {
     const tokenCode = vi.fn(async () => alice.mfaCode!)
-    const provider = fromAssumeRole({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/mfa`, SerialNumber: alice.mfaSerial }, { ...cfg(), tokenCode })
+    const provider = fromAssumeRole(
+      { RoleArn: `arn:aws:iam::${ACCOUNT}:role/mfa`, SerialNumber: alice.mfaSerial },
+      { ...cfg(), tokenCode },
+    )
     await provider()
     await provider()
     expect(tokenCode).toHaveBeenCalledTimes(1)
@@ -130,7 +157,10 @@ describe('fromAssumeRole against the local STS', () => {
 
   it('lets a failed call be retried by the next caller', async () => {
     server.sts.faults = { throttle: 10 }
-    const provider = fromAssumeRole({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/demo` }, { ...cfg(), maxAttempts: 1 })
+    const provider = fromAssumeRole(
+      { RoleArn: `arn:aws:iam::${ACCOUNT}:role/demo` },
+      { ...cfg(), maxAttempts: 1 },
+    )
     await expect(provider()).rejects.toMatchObject({ code: 'Throttling' })
     server.sts.faults = {}
     expect((await provider()).accessKeyId).toMatch(/^ASIA/)

@@ -65,7 +65,9 @@ const UUID = /^[0-9a-f-]{36}$/
 
 describe('fault matrix against the local STS', () => {
   it('connection refused → NetworkError, retryable, after every attempt', async () => {
-    const e = await failure(assumeRole(input, config({ endpoint: 'http://127.0.0.1:1/', maxAttempts: 3 })))
+    const e = await failure(
+      assumeRole(input, config({ endpoint: 'http://127.0.0.1:1/', maxAttempts: 3 })),
+    )
     expect(e).toMatchObject({ code: 'NetworkError', retryable: true, requestId: undefined })
     expect(fetches).toBe(3)
   })
@@ -98,7 +100,12 @@ describe('fault matrix against the local STS', () => {
   it('HTML 503 past the budget → InvalidResponse with status 503, retryable', async () => {
     server.sts.faults = { html5xx: { count: 5, status: 503 } }
     const e = await failure(assumeRole(input, config({ maxAttempts: 2 })))
-    expect(e).toMatchObject({ code: 'InvalidResponse', status: 503, retryable: true, requestId: undefined })
+    expect(e).toMatchObject({
+      code: 'InvalidResponse',
+      status: 503,
+      retryable: true,
+      requestId: undefined,
+    })
     expect(fetches).toBe(2)
   })
 
@@ -112,7 +119,9 @@ describe('fault matrix against the local STS', () => {
 
   it('200 carrying an ErrorResponse → the STS error code with its RequestId', async () => {
     server.sts.faults = { errorsAs200: true }
-    const e = await failure(assumeRole({ ...input, RoleArn: `arn:aws:iam::${ACCOUNT}:role/locked` }, config()))
+    const e = await failure(
+      assumeRole({ ...input, RoleArn: `arn:aws:iam::${ACCOUNT}:role/locked` }, config()),
+    )
     expect(e).toMatchObject({ code: 'AccessDenied', type: 'Sender', status: 200, retryable: false })
     expect(e.requestId).toMatch(UUID)
   })

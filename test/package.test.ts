@@ -7,13 +7,23 @@ import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const run = (file: string, args: string[]) => promisify(execFile)(file, args, { cwd: root, timeout: 120_000, killSignal: 'SIGKILL' })
+const run = (file: string, args: string[]) =>
+  promisify(execFile)(file, args, { cwd: root, timeout: 120_000, killSignal: 'SIGKILL' })
 
 describe('the published package', () => {
   it('packs only dist/, README.md, LICENSE and package.json', async () => {
     const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'])
     const files = (JSON.parse(stdout)[0].files as { path: string }[]).map((f) => f.path).sort()
-    expect(files).toEqual(['LICENSE', 'README.md', 'dist/cli.js', 'dist/index.cjs', 'dist/index.d.cts', 'dist/index.d.ts', 'dist/index.js', 'package.json'])
+    expect(files).toEqual([
+      'LICENSE',
+      'README.md',
+      'dist/cli.js',
+      'dist/index.cjs',
+      'dist/index.d.cts',
+      'dist/index.d.ts',
+      'dist/index.js',
+      'package.json',
+    ])
   })
 
   it('has an edge-sts bin: an executable script that loads the library build instead of a second copy', () => {
@@ -39,7 +49,12 @@ describe('the published package', () => {
   })
 
   it('passes are-the-types-wrong', async () => {
-    const { stdout } = await run(`${root}node_modules/.bin/attw`, ['--pack', '.', '--format', 'json'])
+    const { stdout } = await run(`${root}node_modules/.bin/attw`, [
+      '--pack',
+      '.',
+      '--format',
+      'json',
+    ])
     const report = JSON.parse(stdout)
     expect(report.analysis.problems).toEqual([])
     expect(Object.keys(report.problems)).toEqual([])
@@ -59,7 +74,9 @@ describe('the published package', () => {
     expect(sizes['import { assumeRole }'].gzip).toBeLessThanOrEqual(BUDGET)
     // Tree-shaking: the other operations, providers and the presigner are not paid for by assumeRole
     // users, and the signer alone carries no STS code.
-    expect(sizes['import { assumeRole }'].raw).toBeLessThan(sizes['import * (whole package)'].raw - 3000)
+    expect(sizes['import { assumeRole }'].raw).toBeLessThan(
+      sizes['import * (whole package)'].raw - 3000,
+    )
     expect(sizes['import { signRequest }'].gzip).toBeLessThan(2300)
   })
 })

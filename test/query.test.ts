@@ -9,7 +9,10 @@ describe('toForm', () => {
     const body = toForm('AssumeRole', {
       RoleSessionName: 'testAR',
       RoleArn: 'arn:aws:iam::123456789012:role/demo',
-      PolicyArns: [{ arn: 'arn:aws:iam::123456789012:policy/demopolicy1' }, { arn: 'arn:aws:iam::123456789012:policy/demopolicy2' }],
+      PolicyArns: [
+        { arn: 'arn:aws:iam::123456789012:policy/demopolicy1' },
+        { arn: 'arn:aws:iam::123456789012:policy/demopolicy2' },
+      ],
       DurationSeconds: 1800,
       Tags: [
         { Key: 'Project', Value: 'Pegasus' },
@@ -18,7 +21,12 @@ describe('toForm', () => {
       TransitiveTagKeys: ['Project'],
       ExternalId: '123ABC',
       SourceIdentity: 'Alice',
-      ProvidedContexts: [{ ProviderArn: 'arn:aws:iam::aws:contextProvider/IdentityCenter', ContextAssertion: 'abcd' }],
+      ProvidedContexts: [
+        {
+          ProviderArn: 'arn:aws:iam::aws:contextProvider/IdentityCenter',
+          ContextAssertion: 'abcd',
+        },
+      ],
     })
     expect(decoded(body)).toEqual([
       ['Action', 'AssumeRole'],
@@ -41,8 +49,12 @@ describe('toForm', () => {
   })
 
   it('sends a literal + as %2B and a space as %20, so form decoding gives back the input', () => {
-    const value = 'a+b c&d=e%f/é😀*~!\'()'
-    const body = toForm('AssumeRole', { RoleSessionName: 'x+y', Policy: value, Tags: [{ Key: 'k+', Value: value }] })
+    const value = "a+b c&d=e%f/é😀*~!'()"
+    const body = toForm('AssumeRole', {
+      RoleSessionName: 'x+y',
+      Policy: value,
+      Tags: [{ Key: 'k+', Value: value }],
+    })
     expect(body).toContain('RoleSessionName=x%2By')
     expect(body).not.toMatch(/[ +*!'()]/)
     expect(decoded(body)).toEqual([
@@ -56,6 +68,8 @@ describe('toForm', () => {
   })
 
   it('leaves out absent values and keeps empty strings', () => {
-    expect(toForm('GetCallerIdentity', { A: undefined, B: null, C: '' })).toBe('Action=GetCallerIdentity&Version=2011-06-15&C=')
+    expect(toForm('GetCallerIdentity', { A: undefined, B: null, C: '' })).toBe(
+      'Action=GetCallerIdentity&Version=2011-06-15&C=',
+    )
   })
 })

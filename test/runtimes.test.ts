@@ -17,8 +17,14 @@ type Server = Awaited<ReturnType<typeof startLocalSts>>
 let main: Server, throttle: Server, drip: Server, slow: Server
 
 beforeAll(async () => {
-  if (!existsSync(`${root}dist/index.js`)) throw new Error('dist/index.js is missing: run `npm run build` first (npm test does)')
-  ;[main, throttle, drip, slow] = await Promise.all([startLocalSts(), startLocalSts(), startLocalSts(), startLocalSts()])
+  if (!existsSync(`${root}dist/index.js`))
+    throw new Error('dist/index.js is missing: run `npm run build` first (npm test does)')
+  ;[main, throttle, drip, slow] = await Promise.all([
+    startLocalSts(),
+    startLocalSts(),
+    startLocalSts(),
+    startLocalSts(),
+  ])
 })
 afterAll(() => Promise.all([main, throttle, drip, slow].map((s) => s?.close())))
 beforeEach(() => {
@@ -47,15 +53,29 @@ const config = (runtime: string) => ({
 const check = (r: any, runtime: string) => {
   expect(r.runtime).toBe(runtime)
   const ok = (step: any, arn: string) => {
-    expect(step, JSON.stringify(step)).toMatchObject({ hasSecret: true, expirationIsDate: true, arn })
+    expect(step, JSON.stringify(step)).toMatchObject({
+      hasSecret: true,
+      expirationIsDate: true,
+      arn,
+    })
     expect(step.accessKeyId).toMatch(/^ASIA/)
     expect(step.tokenLength).toBeGreaterThan(400)
   }
   ok(r.assume, `arn:aws:sts::${ACCOUNT}:assumed-role/demo/rt-${runtime}`)
   ok(r.chain, `arn:aws:sts::${ACCOUNT}:assumed-role/chained/rt-chain`)
   ok(r.mfa, `arn:aws:sts::${ACCOUNT}:assumed-role/mfa/rt-mfa`)
-  expect(r.validation).toMatchObject({ error: 'StsValidationError', code: 'ValidationError', params: ['RoleArn', 'RoleSessionName'] })
-  expect(r.denied).toMatchObject({ error: 'StsError', isStsError: true, code: 'AccessDenied', status: 403, retryable: false })
+  expect(r.validation).toMatchObject({
+    error: 'StsValidationError',
+    code: 'ValidationError',
+    params: ['RoleArn', 'RoleSessionName'],
+  })
+  expect(r.denied).toMatchObject({
+    error: 'StsError',
+    isStsError: true,
+    code: 'AccessDenied',
+    status: 403,
+    retryable: false,
+  })
   expect(r.denied.requestId).toMatch(/^[0-9a-f-]{36}$/)
   ok(r.throttled, `arn:aws:sts::${ACCOUNT}:assumed-role/demo/rt-throttle`)
   expect(throttle.sts.state.requests).toHaveLength(3)
@@ -66,12 +86,16 @@ const check = (r: any, runtime: string) => {
 }
 
 const child = async (runtime: string, file: string, args: string[]) => {
-  const { stdout } = await run(file, [...args, `${root}test/runtimes/cli.mjs`, JSON.stringify(config(runtime))], {
-    cwd: root,
-    timeout: 60_000,
-    killSignal: 'SIGKILL',
-    env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
-  }).catch((e) => {
+  const { stdout } = await run(
+    file,
+    [...args, `${root}test/runtimes/cli.mjs`, JSON.stringify(config(runtime))],
+    {
+      cwd: root,
+      timeout: 60_000,
+      killSignal: 'SIGKILL',
+      env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+    },
+  ).catch((e) => {
     throw new Error(`${runtime} could not run the scenario: ${e.message}\n${e.stderr ?? ''}`)
   })
   return JSON.parse(stdout.trim().split('\n').pop()!)
@@ -80,7 +104,11 @@ const child = async (runtime: string, file: string, args: string[]) => {
 describe('the same scenario on every runtime', () => {
   it('Node', async () => check(await child('node', process.execPath, []), 'node'))
 
-  it('Deno (--allow-net=127.0.0.1 only)', async () => check(await child('deno', bin('deno'), ['run', '--no-prompt', '--allow-net=127.0.0.1']), 'deno'))
+  it('Deno (--allow-net=127.0.0.1 only)', async () =>
+    check(
+      await child('deno', bin('deno'), ['run', '--no-prompt', '--allow-net=127.0.0.1']),
+      'deno',
+    ))
 
   it('Bun', async () => check(await child('bun', bin('bun'), []), 'bun'))
 
@@ -93,7 +121,10 @@ describe('the same scenario on every runtime', () => {
       scriptPath: `${root}test/runtimes/worker.mjs`,
     })
     try {
-      const res = await mf.dispatchFetch('http://localhost/', { method: 'POST', body: JSON.stringify(config('workerd')) })
+      const res = await mf.dispatchFetch('http://localhost/', {
+        method: 'POST',
+        body: JSON.stringify(config('workerd')),
+      })
       const text = await res.text()
       expect(res.status, text).toBe(200)
       check(JSON.parse(text), 'workerd')

@@ -20,13 +20,42 @@ export type Sample = {
 export const samples: Sample[] = index.samples
 
 export const PATHS: Record<string, string[]> = {
-  AssumeRole: ['Credentials.AccessKeyId', 'Credentials.SecretAccessKey', 'Credentials.SessionToken', 'Credentials.Expiration', 'AssumedRoleUser.Arn', 'AssumedRoleUser.AssumedRoleId', 'PackedPolicySize', 'SourceIdentity'],
-  AssumeRoleWithWebIdentity: ['Credentials.AccessKeyId', 'Credentials.SecretAccessKey', 'Credentials.SessionToken', 'Credentials.Expiration', 'AssumedRoleUser.Arn', 'AssumedRoleUser.AssumedRoleId', 'PackedPolicySize', 'SourceIdentity', 'Audience', 'SubjectFromWebIdentityToken', 'Provider'],
-  GetSessionToken: ['Credentials.AccessKeyId', 'Credentials.SecretAccessKey', 'Credentials.SessionToken', 'Credentials.Expiration'],
+  AssumeRole: [
+    'Credentials.AccessKeyId',
+    'Credentials.SecretAccessKey',
+    'Credentials.SessionToken',
+    'Credentials.Expiration',
+    'AssumedRoleUser.Arn',
+    'AssumedRoleUser.AssumedRoleId',
+    'PackedPolicySize',
+    'SourceIdentity',
+  ],
+  AssumeRoleWithWebIdentity: [
+    'Credentials.AccessKeyId',
+    'Credentials.SecretAccessKey',
+    'Credentials.SessionToken',
+    'Credentials.Expiration',
+    'AssumedRoleUser.Arn',
+    'AssumedRoleUser.AssumedRoleId',
+    'PackedPolicySize',
+    'SourceIdentity',
+    'Audience',
+    'SubjectFromWebIdentityToken',
+    'Provider',
+  ],
+  GetSessionToken: [
+    'Credentials.AccessKeyId',
+    'Credentials.SecretAccessKey',
+    'Credentials.SessionToken',
+    'Credentials.Expiration',
+  ],
   GetCallerIdentity: ['UserId', 'Account', 'Arn'],
 }
 // The index names credential leaves without their Credentials parent.
-export const credentialKey = (k: string) => (['AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration'].includes(k) ? `Credentials.${k}` : k)
+export const credentialKey = (k: string) =>
+  ['AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration'].includes(k)
+    ? `Credentials.${k}`
+    : k
 
 export const bytesOf = (f: string) => new Uint8Array(readFileSync(new URL(f, dir)))
 export const streamOf = (bytes: Uint8Array, cuts: number[]) => {
@@ -40,7 +69,14 @@ export const streamOf = (bytes: Uint8Array, cuts: number[]) => {
   })
 }
 // The operation a sample is read as: error samples are read as the operation they answered.
-export const opOf = (s: Sample) => (s.operation === 'Error' ? (s.file.includes('get-session-token') ? 'GetSessionToken' : s.file.includes('identity-token') ? 'AssumeRoleWithWebIdentity' : 'AssumeRole') : s.operation)
+export const opOf = (s: Sample) =>
+  s.operation === 'Error'
+    ? s.file.includes('get-session-token')
+      ? 'GetSessionToken'
+      : s.file.includes('identity-token')
+        ? 'AssumeRoleWithWebIdentity'
+        : 'AssumeRole'
+    : s.operation
 
 export const outcome = async (s: Sample, body: StsBody) => {
   try {
@@ -48,6 +84,8 @@ export const outcome = async (s: Sample, body: StsBody) => {
   } catch (e) {
     expect(e).toBeInstanceOf(StsError)
     const err = e as StsError
-    return { err: { code: err.code, message: err.message, type: err.type, requestId: err.requestId } }
+    return {
+      err: { code: err.code, message: err.message, type: err.type, requestId: err.requestId },
+    }
   }
 }

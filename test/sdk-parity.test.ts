@@ -19,7 +19,8 @@ const INPUTS: Record<string, object> = {
     RoleArn: arn('role/demo'),
     RoleSessionName: 'bob+1=2,x.y@z-w',
     PolicyArns: [{ arn: arn('policy/one') }, { arn: arn('policy/two') }],
-    Policy: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}',
+    Policy:
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}',
     DurationSeconds: 1800,
     Tags: tags,
     TransitiveTagKeys: ['team'],
@@ -27,7 +28,12 @@ const INPUTS: Record<string, object> = {
     SerialNumber: arn('mfa/bob'),
     TokenCode: '123456',
     SourceIdentity: 'bob',
-    ProvidedContexts: [{ ProviderArn: 'arn:aws:iam::aws:contextProvider/IdentityCenter', ContextAssertion: 'abcd+/=' }],
+    ProvidedContexts: [
+      {
+        ProviderArn: 'arn:aws:iam::aws:contextProvider/IdentityCenter',
+        ContextAssertion: 'abcd+/=',
+      },
+    ],
     MinimumSessionTokenSize: 2048,
   },
   AssumeRoleWithWebIdentity: {
@@ -49,17 +55,48 @@ const INPUTS: Record<string, object> = {
     DurationSeconds: 900,
     MinimumSessionTokenSize: 4096,
   },
-  GetSessionToken: { DurationSeconds: 3600, SerialNumber: arn('mfa/bob'), TokenCode: '654321', MinimumSessionTokenSize: 100 },
-  GetFederationToken: { Name: 'bob', Policy: '{}', PolicyArns: [{ arn: arn('policy/one') }], DurationSeconds: 900, Tags: tags, MinimumSessionTokenSize: 1 },
-  AssumeRoot: { TargetPrincipal: '111122223333', TaskPolicyArn: { arn: 'arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials' }, DurationSeconds: 900, MinimumSessionTokenSize: 10 },
-  GetScopedCredentials: { Policy: '{"Statement":[]}', DurationSeconds: 60, MinimumSessionTokenSize: 64, ScopedSessionDescription: 'read-only batch job & more' },
+  GetSessionToken: {
+    DurationSeconds: 3600,
+    SerialNumber: arn('mfa/bob'),
+    TokenCode: '654321',
+    MinimumSessionTokenSize: 100,
+  },
+  GetFederationToken: {
+    Name: 'bob',
+    Policy: '{}',
+    PolicyArns: [{ arn: arn('policy/one') }],
+    DurationSeconds: 900,
+    Tags: tags,
+    MinimumSessionTokenSize: 1,
+  },
+  AssumeRoot: {
+    TargetPrincipal: '111122223333',
+    TaskPolicyArn: { arn: 'arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials' },
+    DurationSeconds: 900,
+    MinimumSessionTokenSize: 10,
+  },
+  GetScopedCredentials: {
+    Policy: '{"Statement":[]}',
+    DurationSeconds: 60,
+    MinimumSessionTokenSize: 64,
+    ScopedSessionDescription: 'read-only batch job & more',
+  },
   GetDelegatedAccessToken: { TradeInToken: 'trade+in/token=' },
-  GetWebIdentityToken: { Audience: ['https://api.example.com'], DurationSeconds: 300, SigningAlgorithm: 'ES384', Scope: 'read write:all', SubjectMode: 'OriginIdentity', Tags: tags },
+  GetWebIdentityToken: {
+    Audience: ['https://api.example.com'],
+    DurationSeconds: 300,
+    SigningAlgorithm: 'ES384',
+    Scope: 'read write:all',
+    SubjectMode: 'OriginIdentity',
+    Tags: tags,
+  },
   GetCallerIdentity: {},
   GetAccessKeyInfo: { AccessKeyId: 'AKIAI44QH8DHBEXAMPLE' },
   DecodeAuthorizationMessage: { EncodedMessage: 'encoded+message/=' },
 }
-const OPERATIONS = Object.values(ops).filter((o): o is ops.Operation<any, any> => !!o && typeof o == 'object' && 'action' in o)
+const OPERATIONS = Object.values(ops).filter(
+  (o): o is ops.Operation<any, any> => !!o && typeof o == 'object' && 'action' in o,
+)
 
 // An SDK client whose request handler records the request and answers with `xml`.
 const sdkCall = async (action: string, input: object, xml = '') => {
@@ -72,8 +109,17 @@ const sdkCall = async (action: string, input: object, xml = '') => {
       handle: async (req: { body: string }) => {
         body = req.body
         // The SDK takes the request id from this header only; the documents carry the same one.
-        const headers = { 'content-type': 'text/xml', 'x-amzn-requestid': /<RequestId>(.*?)</.exec(xml)?.[1] ?? '' }
-        return { response: new HttpResponse({ statusCode: 200, headers, body: new TextEncoder().encode(xml) }) }
+        const headers = {
+          'content-type': 'text/xml',
+          'x-amzn-requestid': /<RequestId>(.*?)</.exec(xml)?.[1] ?? '',
+        }
+        return {
+          response: new HttpResponse({
+            statusCode: 200,
+            headers,
+            body: new TextEncoder().encode(xml),
+          }),
+        }
       },
     },
   })
@@ -81,11 +127,15 @@ const sdkCall = async (action: string, input: object, xml = '') => {
   const output: any = await client.send(new Command(input)).catch((e: Error) => e)
   return { body, output }
 }
-const pairs = (body: string) => [...new URLSearchParams(body)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+const pairs = (body: string) =>
+  [...new URLSearchParams(body)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 
 describe('parity with the AWS SDK v3', () => {
   it('covers every operation of the SDK', () => {
-    const theirs = Object.keys(sdk).filter((k) => /^[A-Z]\w+Command$/.test(k)).map((k) => k.slice(0, -7)).sort()
+    const theirs = Object.keys(sdk)
+      .filter((k) => /^[A-Z]\w+Command$/.test(k))
+      .map((k) => k.slice(0, -7))
+      .sort()
     expect(OPERATIONS.map((o) => o.action).sort()).toEqual(theirs)
   })
 
@@ -93,10 +143,13 @@ describe('parity with the AWS SDK v3', () => {
     describe(op.action, () => {
       const input = INPUTS[op.action]!
 
-      it('accepts an input that uses every parameter', () => expect(() => op.check(input)).not.toThrow())
+      it('accepts an input that uses every parameter', () =>
+        expect(() => op.check(input)).not.toThrow())
 
       it('sends the parameters the SDK sends', async () => {
-        expect(pairs(toForm(op.action, input))).toEqual(pairs((await sdkCall(op.action, input)).body))
+        expect(pairs(toForm(op.action, input))).toEqual(
+          pairs((await sdkCall(op.action, input)).body),
+        )
       })
 
       it('reads a response document as the SDK does', async () => {
@@ -112,8 +165,13 @@ describe('parity with the AWS SDK v3', () => {
         const mine = await parseStsResponse(op, xml)
         expect(mine.RequestId).toBe($metadata.requestId)
         // Our outputs carry RequestId (the SDK keeps it in $metadata) and leave absent fields undefined.
-        expect(JSON.parse(JSON.stringify({ ...mine, RequestId: undefined }))).toEqual(JSON.parse(JSON.stringify(theirs)))
-        for (const k of Object.keys(theirs)) expect(Object.prototype.toString.call(mine[k]), k).toBe(Object.prototype.toString.call(theirs[k]))
+        expect(JSON.parse(JSON.stringify({ ...mine, RequestId: undefined }))).toEqual(
+          JSON.parse(JSON.stringify(theirs)),
+        )
+        for (const k of Object.keys(theirs))
+          expect(Object.prototype.toString.call(mine[k]), k).toBe(
+            Object.prototype.toString.call(theirs[k]),
+          )
       })
     })
   }

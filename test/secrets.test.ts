@@ -58,8 +58,19 @@ const provoke = async (what: string, f: () => unknown) => {
   }
   throw new Error(`${what}: no error was raised`)
 }
-const config = (o: Partial<StsConfig> = {}): StsConfig => ({ endpoint: server.url, region: 'us-east-1', credentials: AUDIT, fetch: recording(), retryDelayMs: 1, ...o })
-const aliceConfig = (o: Partial<StsConfig> = {}) => config({ credentials: { accessKeyId: alice.accessKeyId, secretAccessKey: alice.secretAccessKey }, ...o })
+const config = (o: Partial<StsConfig> = {}): StsConfig => ({
+  endpoint: server.url,
+  region: 'us-east-1',
+  credentials: AUDIT,
+  fetch: recording(),
+  retryDelayMs: 1,
+  ...o,
+})
+const aliceConfig = (o: Partial<StsConfig> = {}) =>
+  config({
+    credentials: { accessKeyId: alice.accessKeyId, secretAccessKey: alice.secretAccessKey },
+    ...o,
+  })
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/demo`
 
 // The derived SigV4 keys for the days around now, computed independently.
@@ -74,56 +85,162 @@ const derived = (secret: string) =>
 describe('secret audit', () => {
   it('provokes every kind of error', async () => {
     // Validation and configuration.
-    await provoke('validation', () => assumeRole({ RoleArn: SECRET, RoleSessionName: TOKEN, TokenCode: MFA, ExternalId: SECRET } as any, config()))
-    await provoke('bad credentials shape', () => assumeRole({ RoleArn: ROLE, RoleSessionName: 'ok-name' }, config({ credentials: { accessKeyId: SECRET, secretAccessKey: 42 as any, sessionToken: TOKEN } })))
-    await provoke('signer: bad region', () => signRequest({ url: 'https://sts.amazonaws.com/' }, { credentials: AUDIT, region: '', service: 'sts' }))
-    await provoke('signer: bad url', () => signRequest({ url: `::${SECRET}` }, { credentials: AUDIT, region: 'us-east-1', service: 'sts' }))
-    await provoke('presign: expiry', () => presignUrl({ url: 'https://sts.amazonaws.com/' }, { credentials: AUDIT, region: 'us-east-1', service: 'sts', expiresIn: 9e9 }))
+    await provoke('validation', () =>
+      assumeRole(
+        { RoleArn: SECRET, RoleSessionName: TOKEN, TokenCode: MFA, ExternalId: SECRET } as any,
+        config(),
+      ),
+    )
+    await provoke('bad credentials shape', () =>
+      assumeRole(
+        { RoleArn: ROLE, RoleSessionName: 'ok-name' },
+        config({
+          credentials: { accessKeyId: SECRET, secretAccessKey: 42 as any, sessionToken: TOKEN },
+        }),
+      ),
+    )
+    await provoke('signer: bad region', () =>
+      signRequest(
+        { url: 'https://sts.amazonaws.com/' },
+        { credentials: AUDIT, region: '', service: 'sts' },
+      ),
+    )
+    await provoke('signer: bad url', () =>
+      signRequest(
+        { url: `::${SECRET}` },
+        { credentials: AUDIT, region: 'us-east-1', service: 'sts' },
+      ),
+    )
+    await provoke('presign: expiry', () =>
+      presignUrl(
+        { url: 'https://sts.amazonaws.com/' },
+        { credentials: AUDIT, region: 'us-east-1', service: 'sts', expiresIn: 9e9 },
+      ),
+    )
     // STS errors from the local server, signed with secrets it does not know or rejects.
     await provoke('InvalidClientTokenId', () => getCallerIdentity(config()))
-    await provoke('SignatureDoesNotMatch', () => getCallerIdentity(config({ credentials: { accessKeyId: alice.accessKeyId, secretAccessKey: SECRET, sessionToken: TOKEN } })))
-    await provoke('AccessDenied', () => assumeRole({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/locked`, RoleSessionName: 'audit' }, aliceConfig()))
-    await provoke('MFA denied', () => getSessionToken({ SerialNumber: alice.mfaSerial!, TokenCode: '654321' }, aliceConfig()))
+    await provoke('SignatureDoesNotMatch', () =>
+      getCallerIdentity(
+        config({
+          credentials: {
+            accessKeyId: alice.accessKeyId,
+            secretAccessKey: SECRET,
+            sessionToken: TOKEN,
+          },
+        }),
+      ),
+    )
+    await provoke('AccessDenied', () =>
+      assumeRole(
+        { RoleArn: `arn:aws:iam::${ACCOUNT}:role/locked`, RoleSessionName: 'audit' },
+        aliceConfig(),
+      ),
+    )
+    await provoke('MFA denied', () =>
+      getSessionToken({ SerialNumber: alice.mfaSerial!, TokenCode: '654321' }, aliceConfig()),
+    )
     // Network, timeout, abort, throttling.
-    await provoke('NetworkError', () => getCallerIdentity(config({ endpoint: 'http://127.0.0.1:1/', maxAttempts: 1 })))
+    await provoke('NetworkError', () =>
+      getCallerIdentity(config({ endpoint: 'http://127.0.0.1:1/', maxAttempts: 1 })),
+    )
     server.sts.faults = { delayMs: 2000 }
-    await provoke('TimeoutError', () => getCallerIdentity(aliceConfig({ timeoutMs: 50, maxAttempts: 1 })))
-    await provoke('AbortError', () => getCallerIdentity(aliceConfig({ signal: AbortSignal.timeout(30) })))
+    await provoke('TimeoutError', () =>
+      getCallerIdentity(aliceConfig({ timeoutMs: 50, maxAttempts: 1 })),
+    )
+    await provoke('AbortError', () =>
+      getCallerIdentity(aliceConfig({ signal: AbortSignal.timeout(30) })),
+    )
     server.sts.reset()
     server.sts.stop()
     server.sts.faults = { throttle: 5 }
-    await provoke('Throttling', () => assumeRole({ RoleArn: ROLE, RoleSessionName: 'audit' }, aliceConfig({ maxAttempts: 2 })))
+    await provoke('Throttling', () =>
+      assumeRole({ RoleArn: ROLE, RoleSessionName: 'audit' }, aliceConfig({ maxAttempts: 2 })),
+    )
     server.sts.faults = { html5xx: { count: 5, status: 502 } }
-    await provoke('HTML 502', () => assumeRole({ RoleArn: ROLE, RoleSessionName: 'audit' }, aliceConfig({ maxAttempts: 1 })))
+    await provoke('HTML 502', () =>
+      assumeRole({ RoleArn: ROLE, RoleSessionName: 'audit' }, aliceConfig({ maxAttempts: 1 })),
+    )
     server.sts.faults = { truncateAt: 400 }
-    await provoke('truncated', () => assumeRole({ RoleArn: ROLE, RoleSessionName: 'audit' }, aliceConfig({ maxAttempts: 1 })))
+    await provoke('truncated', () =>
+      assumeRole({ RoleArn: ROLE, RoleSessionName: 'audit' }, aliceConfig({ maxAttempts: 1 })),
+    )
     server.sts.reset()
     // Parse errors over documents that carry the secrets.
-    await provoke('parse: truncated credentials', () => parseStsResponse(AssumeRole, `<AssumeRoleResponse><AssumeRoleResult><Credentials><SecretAccessKey>${SECRET}</SecretAccessKey><SessionToken>${TOKEN}`))
-    await provoke('parse: stray &', () => parseStsResponse(AssumeRole, `<AssumeRoleResponse><AssumeRoleResult><Credentials><SessionToken>${TOKEN}&</SessionToken>`))
-    await provoke('parse: too large', () => parseStsResponse(AssumeRole, `<AssumeRoleResponse>${TOKEN.repeat(200)}</AssumeRoleResponse>`))
+    await provoke('parse: truncated credentials', () =>
+      parseStsResponse(
+        AssumeRole,
+        `<AssumeRoleResponse><AssumeRoleResult><Credentials><SecretAccessKey>${SECRET}</SecretAccessKey><SessionToken>${TOKEN}`,
+      ),
+    )
+    await provoke('parse: stray &', () =>
+      parseStsResponse(
+        AssumeRole,
+        `<AssumeRoleResponse><AssumeRoleResult><Credentials><SessionToken>${TOKEN}&</SessionToken>`,
+      ),
+    )
+    await provoke('parse: too large', () =>
+      parseStsResponse(AssumeRole, `<AssumeRoleResponse>${TOKEN.repeat(200)}</AssumeRoleResponse>`),
+    )
     // A hostile server that echoes the request's secrets in its error.
     const echo: typeof fetch = async (_url, init) => {
       const h = new Headers(init?.headers)
       const msg = `${h.get('authorization')} ${h.get('x-amz-security-token')} ${SECRET} ${init?.body}`
-      return new Response(`<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>${msg.replace(/&/g, '&amp;')}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`, { status: 403 })
+      return new Response(
+        `<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>${msg.replace(/&/g, '&amp;')}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`,
+        { status: 403 },
+      )
     }
-    await provoke('echoing server', () => assumeRole({ RoleArn: ROLE, RoleSessionName: 'audit', SerialNumber: alice.mfaSerial!, TokenCode: MFA }, config({ fetch: recording(echo) })))
-    await provoke('echoing server: trade-in token', () => getDelegatedAccessToken({ TradeInToken: TRADE_IN }, config({ fetch: recording(echo) })))
+    await provoke('echoing server', () =>
+      assumeRole(
+        { RoleArn: ROLE, RoleSessionName: 'audit', SerialNumber: alice.mfaSerial!, TokenCode: MFA },
+        config({ fetch: recording(echo) }),
+      ),
+    )
+    await provoke('echoing server: trade-in token', () =>
+      getDelegatedAccessToken({ TradeInToken: TRADE_IN }, config({ fetch: recording(echo) })),
+    )
     // A token read from a file keeps its newline; the header (and so the echo) carries it trimmed.
-    await provoke('echoing server: token with a newline', () => getCallerIdentity(config({ credentials: { ...AUDIT, sessionToken: TOKEN + '\n' }, fetch: recording(echo) })))
+    await provoke('echoing server: token with a newline', () =>
+      getCallerIdentity(
+        config({ credentials: { ...AUDIT, sessionToken: TOKEN + '\n' }, fetch: recording(echo) }),
+      ),
+    )
     // Providers and signed fetch.
     const provider = fromAssumeRole({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/locked` }, config())
     await provoke('provider', () => provider())
-    const signed = createSignedFetch({ credentials: AUDIT, region: 'us-east-1', service: 's3', fetch: recording(async () => Promise.reject(new TypeError('fetch failed'))), maxAttempts: 1, retryDelayMs: 1 })
-    await provoke('signed fetch: network', () => signed('https://bucket.s3.us-east-1.amazonaws.com/key'))
-    await provoke('signed fetch: body type', () => signed('https://bucket.s3.us-east-1.amazonaws.com/key', { method: 'PUT', body: new Blob([SECRET]) }))
+    const signed = createSignedFetch({
+      credentials: AUDIT,
+      region: 'us-east-1',
+      service: 's3',
+      fetch: recording(async () => Promise.reject(new TypeError('fetch failed'))),
+      maxAttempts: 1,
+      retryDelayMs: 1,
+    })
+    await provoke('signed fetch: network', () =>
+      signed('https://bucket.s3.us-east-1.amazonaws.com/key'),
+    )
+    await provoke('signed fetch: body type', () =>
+      signed('https://bucket.s3.us-east-1.amazonaws.com/key', {
+        method: 'PUT',
+        body: new Blob([SECRET]),
+      }),
+    )
     expect(errors.length).toBeGreaterThanOrEqual(24)
     expect(seen.size).toBeGreaterThan(10)
   })
 
   it('no secret in message, stack, String(), JSON.stringify() or util.inspect() of any of them', () => {
-    const secrets = [SECRET, TOKEN, alice.secretAccessKey, MFA, TRADE_IN, encodeURIComponent(TRADE_IN), ...seen, ...derived(SECRET), ...derived(alice.secretAccessKey)]
+    const secrets = [
+      SECRET,
+      TOKEN,
+      alice.secretAccessKey,
+      MFA,
+      TRADE_IN,
+      encodeURIComponent(TRADE_IN),
+      ...seen,
+      ...derived(SECRET),
+      ...derived(alice.secretAccessKey),
+    ]
     for (const [what, e] of errors) {
       const views = {
         message: (e as Error).message,
@@ -132,12 +249,21 @@ describe('secret audit', () => {
         json: JSON.stringify(e),
         inspect: inspect(e, { depth: 10, showHidden: true }),
       }
-      for (const [view, text] of Object.entries(views)) for (const s of secrets) if (text?.includes(s)) expect.fail(`${what}: ${view} contains a secret (${s.slice(0, 8)}…)`)
+      for (const [view, text] of Object.entries(views))
+        for (const s of secrets)
+          if (text?.includes(s))
+            expect.fail(`${what}: ${view} contains a secret (${s.slice(0, 8)}…)`)
     }
   })
 
   it('the CLI prints no secret on stderr for any failure', async () => {
-    const env = { AWS_ACCESS_KEY_ID: alice.accessKeyId, AWS_SECRET_ACCESS_KEY: SECRET, AWS_SESSION_TOKEN: TOKEN, AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_STS: server.url }
+    const env = {
+      AWS_ACCESS_KEY_ID: alice.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: SECRET,
+      AWS_SESSION_TOKEN: TOKEN,
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_STS: server.url,
+    }
     for (const argv of [
       ['get-caller-identity'],
       ['assume-role', '--role-arn', ROLE, '--token-code', MFA, '--serial-number', alice.mfaSerial!],
@@ -145,7 +271,10 @@ describe('secret audit', () => {
       ['get-session-token', '--token-code', MFA],
     ]) {
       let out = ''
-      const status = await main(argv, env, { stdout: (s) => void (out += s), stderr: (s) => void (out += s) })
+      const status = await main(argv, env, {
+        stdout: (s) => void (out += s),
+        stderr: (s) => void (out += s),
+      })
       expect(status).toBeGreaterThan(0)
       for (const s of [SECRET, TOKEN, MFA]) expect(out).not.toContain(s)
     }

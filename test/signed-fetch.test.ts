@@ -7,7 +7,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { createSignedFetch } from '../src/signed-fetch.ts'
 import { StsValidationError } from '../src/errors.ts'
 
-const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'tok/en+=' }
+const credentials = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  sessionToken: 'tok/en+=',
+}
 let server: Server
 let base = ''
 let failNext = 0
@@ -19,27 +23,60 @@ beforeAll(async () => {
     for await (const c of req) chunks.push(c as Buffer)
     const body = Buffer.concat(chunks)
     const auth = String(req.headers.authorization)
-    const [, region, service, signedHeaders, signature] = /\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=(\w+)$/.exec(auth) ?? []
+    const [, region, service, signedHeaders, signature] =
+      /\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=(\w+)$/.exec(
+        auth,
+      ) ?? []
     const url = new URL(req.url!, `http://${req.headers.host}`)
     const headers: Record<string, string> = {}
     for (const n of signedHeaders?.split(';') ?? []) headers[n] = String(req.headers[n])
     const query: Record<string, string | string[]> = {}
     // The query as SigV4 reads it: percent-decoding only (a `+` is a plus, not a space).
-    for (const [k, v = ''] of url.search.slice(1).split('&').filter(Boolean).map((p) => p.split('=').map(decodeURIComponent)))
+    for (const [k, v = ''] of url.search
+      .slice(1)
+      .split('&')
+      .filter(Boolean)
+      .map((p) => p.split('=').map(decodeURIComponent)))
       query[k!] = k! in query ? [query[k!]!].flat().concat(v) : v
     const amz = String(req.headers['x-amz-date'])
-    const date = new Date(amz.replace(/(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z/, '$1-$2-$3T$4:$5:$6Z'))
-    const oracle = new SignatureV4({ credentials, region: region!, service: service!, sha256: Sha256, uriEscapePath: service !== 's3', applyChecksum: false })
+    const date = new Date(
+      amz.replace(/(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z/, '$1-$2-$3T$4:$5:$6Z'),
+    )
+    const oracle = new SignatureV4({
+      credentials,
+      region: region!,
+      service: service!,
+      sha256: Sha256,
+      uriEscapePath: service !== 's3',
+      applyChecksum: false,
+    })
     const again = (await oracle.sign(
-      { method: req.method!, protocol: 'http:', hostname: url.hostname, port: +url.port, path: url.pathname, query, headers, body: body.length ? body : undefined } as any,
+      {
+        method: req.method!,
+        protocol: 'http:',
+        hostname: url.hostname,
+        port: +url.port,
+        path: url.pathname,
+        query,
+        headers,
+        body: body.length ? body : undefined,
+      } as any,
       { signingDate: date, signableHeaders: new Set(signedHeaders?.split(';')) },
     )) as unknown as { headers: Record<string, string> }
     const ok = !!signature && again.headers.authorization!.endsWith(`Signature=${signature}`)
-    seen.push({ path: url.pathname + url.search, headers: req.headers as Record<string, string>, body: body.toString(), ok })
+    seen.push({
+      path: url.pathname + url.search,
+      headers: req.headers as Record<string, string>,
+      body: body.toString(),
+      ok,
+    })
     if (failNext > 0) {
       failNext--
       res.writeHead(503).end('busy')
-    } else res.writeHead(ok ? 200 : 403, { 'content-type': 'text/plain' }).end(ok ? 'signed' : 'bad signature')
+    } else
+      res
+        .writeHead(ok ? 200 : 403, { 'content-type': 'text/plain' })
+        .end(ok ? 'signed' : 'bad signature')
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
@@ -53,7 +90,11 @@ beforeEach(() => {
 describe('createSignedFetch', () => {
   it('signs a JSON POST for a JSON service', async () => {
     const f = createSignedFetch({ credentials, region: 'eu-west-1', service: 'execute-api' })
-    const res = await f(`${base}/prod/items?b=2&a=1`, { method: 'POST', body: JSON.stringify({ a: 'b+c' }), headers: { 'content-type': 'application/json' } })
+    const res = await f(`${base}/prod/items?b=2&a=1`, {
+      method: 'POST',
+      body: JSON.stringify({ a: 'b+c' }),
+      headers: { 'content-type': 'application/json' },
+    })
     expect(res.status).toBe(200)
     expect(seen[0]!.ok).toBe(true)
     expect(seen[0]!.headers['x-amz-security-token']).toBe(credentials.sessionToken)
@@ -61,7 +102,10 @@ describe('createSignedFetch', () => {
 
   it('signs S3 requests: unnormalised, singly encoded paths and x-amz-content-sha256', async () => {
     const f = createSignedFetch({ credentials, region: 'us-east-1', service: 's3' })
-    const put = await f(`${base}/bucket/a%20key//with(parens)*.txt`, { method: 'PUT', body: new TextEncoder().encode('hello') })
+    const put = await f(`${base}/bucket/a%20key//with(parens)*.txt`, {
+      method: 'PUT',
+      body: new TextEncoder().encode('hello'),
+    })
     expect(put.status).toBe(200)
     expect(seen[0]!.headers['x-amz-content-sha256']).toMatch(/^[0-9a-f]{64}$/)
     const get = await f(new URL(`${base}/bucket/k?list-type=2&prefix=a%20b+c`))
@@ -72,32 +116,69 @@ describe('createSignedFetch', () => {
   })
 
   it('streams with UNSIGNED-PAYLOAD and rejects a stream without it', async () => {
-    const stream = () => new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode('streamed')), c.close()) })
-    const f = createSignedFetch({ credentials, region: 'us-east-1', service: 's3', unsignedPayload: true })
+    const stream = () =>
+      new ReadableStream({
+        start: (c) => (c.enqueue(new TextEncoder().encode('streamed')), c.close()),
+      })
+    const f = createSignedFetch({
+      credentials,
+      region: 'us-east-1',
+      service: 's3',
+      unsignedPayload: true,
+    })
     expect((await f(`${base}/bucket/s`, { method: 'PUT', body: stream() })).status).toBe(200)
     expect(seen[0]).toMatchObject({ body: 'streamed', ok: true })
     expect(seen[0]!.headers['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD')
     const strict = createSignedFetch({ credentials, region: 'us-east-1', service: 's3' })
-    await expect(strict(`${base}/bucket/s`, { method: 'PUT', body: stream() })).rejects.toBeInstanceOf(StsValidationError)
+    await expect(
+      strict(`${base}/bucket/s`, { method: 'PUT', body: stream() }),
+    ).rejects.toBeInstanceOf(StsValidationError)
   })
 
   it('takes a Request and a provider, asking the provider before every attempt, and retries 503s re-signed', async () => {
     const provider = vi.fn(async () => credentials)
-    const f = createSignedFetch({ credentials: provider, region: 'us-east-1', service: 'sqs', retryDelayMs: 1 })
+    const f = createSignedFetch({
+      credentials: provider,
+      region: 'us-east-1',
+      service: 'sqs',
+      retryDelayMs: 1,
+    })
     failNext = 2
-    const res = await f(new Request(`${base}/`, { method: 'POST', body: 'Action=ListQueues', headers: { 'content-type': 'application/x-www-form-urlencoded' } }))
+    const res = await f(
+      new Request(`${base}/`, {
+        method: 'POST',
+        body: 'Action=ListQueues',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+    )
     expect(res.status).toBe(200)
     expect(provider).toHaveBeenCalledTimes(3)
-    expect(seen.map((s) => s.body)).toEqual(['Action=ListQueues', 'Action=ListQueues', 'Action=ListQueues'])
+    expect(seen.map((s) => s.body)).toEqual([
+      'Action=ListQueues',
+      'Action=ListQueues',
+      'Action=ListQueues',
+    ])
     expect(seen.every((s) => s.ok)).toBe(true)
   })
 
   it('returns the last response once the attempts are used up, and a typed error for a dead endpoint', async () => {
-    const f = createSignedFetch({ credentials, region: 'us-east-1', service: 'sqs', retryDelayMs: 1, maxAttempts: 2 })
+    const f = createSignedFetch({
+      credentials,
+      region: 'us-east-1',
+      service: 'sqs',
+      retryDelayMs: 1,
+      maxAttempts: 2,
+    })
     failNext = 5
     expect((await f(`${base}/`)).status).toBe(503)
     expect(seen).toHaveLength(2)
-    const dead = createSignedFetch({ credentials, region: 'us-east-1', service: 'sqs', retryDelayMs: 1, maxAttempts: 2 })
+    const dead = createSignedFetch({
+      credentials,
+      region: 'us-east-1',
+      service: 'sqs',
+      retryDelayMs: 1,
+      maxAttempts: 2,
+    })
     await expect(dead('http://127.0.0.1:1/')).rejects.toMatchObject({ code: 'NetworkError' })
   })
 
@@ -105,6 +186,8 @@ describe('createSignedFetch', () => {
     const ctl = new AbortController()
     ctl.abort()
     const f = createSignedFetch({ credentials, region: 'us-east-1', service: 'sqs' })
-    await expect(f(`${base}/`, { signal: ctl.signal })).rejects.toMatchObject({ code: 'AbortError' })
+    await expect(f(`${base}/`, { signal: ctl.signal })).rejects.toMatchObject({
+      code: 'AbortError',
+    })
   })
 })

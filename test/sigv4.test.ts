@@ -2,7 +2,14 @@
 // aws-c-auth extended suite and the classic aws-sig-v4-test-suite as vendored in botocore).
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { canonicalize, presignQuery, presignUrl, signRequest, stringToSign, type SignOptions } from '../src/sigv4.ts'
+import {
+  canonicalize,
+  presignQuery,
+  presignUrl,
+  signRequest,
+  stringToSign,
+  type SignOptions,
+} from '../src/sigv4.ts'
 import { StsValidationError } from '../src/errors.ts'
 
 const root = new URL('../../shared/vectors/sigv4/', import.meta.url)
@@ -16,7 +23,12 @@ const index = JSON.parse(readFileSync(new URL('index.json', root), 'utf8')) as {
     region: string
     service: string
     timestamp: string
-    options: { normalize?: boolean; sign_body?: boolean; omit_session_token?: boolean; expiration_in_seconds?: number }
+    options: {
+      normalize?: boolean
+      sign_body?: boolean
+      omit_session_token?: boolean
+      expiration_in_seconds?: number
+    }
     files: Record<string, any>
   }[]
 }
@@ -55,7 +67,11 @@ describe('AWS SigV4 test suite', () => {
         ? `the path "${req.path}" has dot segments: WHATWG URL parsing (and so fetch) resolves them before sending, so an unnormalised request like this cannot be sent or signed from a URL`
         : undefined
     const options: SignOptions = {
-      credentials: { accessKeyId: c.credentials.access_key_id, secretAccessKey: c.credentials.secret_access_key, sessionToken: token },
+      credentials: {
+        accessKeyId: c.credentials.access_key_id,
+        secretAccessKey: c.credentials.secret_access_key,
+        sessionToken: token,
+      },
       region: c.region,
       service: c.service,
       date: c.timestamp,
@@ -71,7 +87,9 @@ describe('AWS SigV4 test suite', () => {
 
     it.skipIf(!!skip)(`${c.id} (header mode)${skip ? ` — skipped: ${skip}` : ''}`, async () => {
       const k = await canonicalize(request, options)
-      const f = aws4 ? { canonical_request: c.files.creq, string_to_sign: c.files.sts } : c.files.header_mode
+      const f = aws4
+        ? { canonical_request: c.files.creq, string_to_sign: c.files.sts }
+        : c.files.header_mode
       expect(k.canonicalRequest).toBe(read(c.dir, f.canonical_request))
       expect(await stringToSign(k)).toBe(read(c.dir, f.string_to_sign))
       const signed = await signRequest(request, options)
@@ -83,22 +101,34 @@ describe('AWS SigV4 test suite', () => {
 
     if (!aws4) {
       it.skipIf(!!skip)(`${c.id} (query mode)${skip ? ` — skipped: ${skip}` : ''}`, async () => {
-        const k = await canonicalize(request, options, presignQuery(options.credentials, c.options.expiration_in_seconds!))
+        const k = await canonicalize(
+          request,
+          options,
+          presignQuery(options.credentials, c.options.expiration_in_seconds!),
+        )
         expect(k.canonicalRequest).toBe(read(c.dir, c.files.query_mode.canonical_request))
         expect(await stringToSign(k)).toBe(read(c.dir, c.files.query_mode.string_to_sign))
-        const url = await presignUrl(request, { ...options, expiresIn: c.options.expiration_in_seconds })
+        const url = await presignUrl(request, {
+          ...options,
+          expiresIn: c.options.expiration_in_seconds,
+        })
         const expected = parseRaw(read(c.dir, c.files.query_mode.signed_request))
         const q = (u: string) => new URL(u).search.slice(1).split('&').sort()
         // Same parameters (the suite does not sort them on the wire; neither does AWS require it).
         expect(q(url)).toEqual(q(expected.url))
-        expect(new URL(url).searchParams.get('X-Amz-Signature')).toBe(read(c.dir, c.files.query_mode.signature).trim())
+        expect(new URL(url).searchParams.get('X-Amz-Signature')).toBe(
+          read(c.dir, c.files.query_mode.signature).trim(),
+        )
       })
     }
   }
 })
 
 describe('signRequest', () => {
-  const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' }
+  const credentials = {
+    accessKeyId: 'AKIDEXAMPLE',
+    secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  }
   const base = { credentials, region: 'us-east-1', service: 'sts', date: '2015-08-30T12:36:00Z' }
 
   it('signs the body hash and keeps the body', async () => {
@@ -113,13 +143,22 @@ describe('signRequest', () => {
   })
 
   it('hashes a Uint8Array body like the same string', async () => {
-    const a = await signRequest({ method: 'PUT', url: 'https://x.amazonaws.com/', body: 'héllo' }, base)
-    const b = await signRequest({ method: 'PUT', url: 'https://x.amazonaws.com/', body: new TextEncoder().encode('héllo') }, base)
+    const a = await signRequest(
+      { method: 'PUT', url: 'https://x.amazonaws.com/', body: 'héllo' },
+      base,
+    )
+    const b = await signRequest(
+      { method: 'PUT', url: 'https://x.amazonaws.com/', body: new TextEncoder().encode('héllo') },
+      base,
+    )
     expect(b.headers.authorization).toBe(a.headers.authorization)
   })
 
   it('UNSIGNED-PAYLOAD and x-amz-content-sha256 on request, on by default for s3', async () => {
-    const u = await signRequest({ url: 'https://b.s3.amazonaws.com/k', body: 'abc' }, { ...base, service: 's3', unsignedPayload: true })
+    const u = await signRequest(
+      { url: 'https://b.s3.amazonaws.com/k', body: 'abc' },
+      { ...base, service: 's3', unsignedPayload: true },
+    )
     expect(u.headers['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD')
     expect(u.headers.authorization).toContain('SignedHeaders=host;x-amz-content-sha256;x-amz-date')
     const n = await signRequest({ url: 'https://sts.amazonaws.com/', body: 'abc' }, base)
@@ -127,19 +166,36 @@ describe('signRequest', () => {
   })
 
   it('a caller-provided x-amz-content-sha256 is the payload hash', async () => {
-    const k = await canonicalize({ url: 'https://b.s3.amazonaws.com/k', headers: { 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' }, body: 'x' }, { ...base, service: 's3' })
+    const k = await canonicalize(
+      {
+        url: 'https://b.s3.amazonaws.com/k',
+        headers: { 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+        body: 'x',
+      },
+      { ...base, service: 's3' },
+    )
     expect(k.payloadHash).toBe('UNSIGNED-PAYLOAD')
   })
 
   it('does not sign hop-by-hop or proxy-rewritten headers but passes them on', async () => {
-    const s = await signRequest({ url: 'https://sts.amazonaws.com/', headers: { 'User-Agent': 'x', 'X-Custom': ' a  b ' } }, base)
+    const s = await signRequest(
+      { url: 'https://sts.amazonaws.com/', headers: { 'User-Agent': 'x', 'X-Custom': ' a  b ' } },
+      base,
+    )
     expect(s.headers.authorization).toContain('SignedHeaders=host;x-amz-date;x-custom,')
     expect(s.headers['user-agent']).toBe('x')
   })
 
   it('replaces a stale authorization, date and token', async () => {
     const s = await signRequest(
-      { url: 'https://sts.amazonaws.com/', headers: { Authorization: 'old', 'X-Amz-Date': '20000101T000000Z', 'x-amz-security-token': 'old' } },
+      {
+        url: 'https://sts.amazonaws.com/',
+        headers: {
+          Authorization: 'old',
+          'X-Amz-Date': '20000101T000000Z',
+          'x-amz-security-token': 'old',
+        },
+      },
       { ...base, credentials: { ...credentials, sessionToken: 'tok' } },
     )
     expect(s.headers['x-amz-date']).toBe('20150830T123600Z')
@@ -155,24 +211,43 @@ describe('signRequest', () => {
   it('reuses the derived key: a second signature with the same key is identical and a different secret differs', async () => {
     const a = await signRequest({ url: 'https://sts.amazonaws.com/' }, base)
     const b = await signRequest({ url: 'https://sts.amazonaws.com/' }, base)
-    const c = await signRequest({ url: 'https://sts.amazonaws.com/' }, { ...base, credentials: { ...credentials, secretAccessKey: credentials.secretAccessKey + 'x' } })
+    const c = await signRequest(
+      { url: 'https://sts.amazonaws.com/' },
+      {
+        ...base,
+        credentials: { ...credentials, secretAccessKey: credentials.secretAccessKey + 'x' },
+      },
+    )
     expect(b.headers.authorization).toBe(a.headers.authorization)
     expect(c.headers.authorization).not.toBe(a.headers.authorization)
   })
 
   it('notices a secret changed in place on the same credentials object', async () => {
     const creds = { ...credentials }
-    const a = await signRequest({ url: 'https://sts.amazonaws.com/' }, { ...base, credentials: creds })
+    const a = await signRequest(
+      { url: 'https://sts.amazonaws.com/' },
+      { ...base, credentials: creds },
+    )
     creds.secretAccessKey += 'x'
-    const b = await signRequest({ url: 'https://sts.amazonaws.com/' }, { ...base, credentials: creds })
-    const c = await signRequest({ url: 'https://sts.amazonaws.com/' }, { ...base, credentials: { ...creds } })
+    const b = await signRequest(
+      { url: 'https://sts.amazonaws.com/' },
+      { ...base, credentials: creds },
+    )
+    const c = await signRequest(
+      { url: 'https://sts.amazonaws.com/' },
+      { ...base, credentials: { ...creds } },
+    )
     expect(b.headers.authorization).not.toBe(a.headers.authorization)
     expect(b.headers.authorization).toBe(c.headers.authorization)
   })
 
   const bad: [string, Partial<SignOptions> | Record<string, unknown>, string][] = [
     ['credentials', { credentials: undefined }, 'credentials.accessKeyId'],
-    ['accessKeyId', { credentials: { ...credentials, accessKeyId: '' } }, 'credentials.accessKeyId'],
+    [
+      'accessKeyId',
+      { credentials: { ...credentials, accessKeyId: '' } },
+      'credentials.accessKeyId',
+    ],
     ['secretAccessKey', { credentials: { accessKeyId: 'AKID' } }, 'credentials.secretAccessKey'],
     ['region', { region: '' }, 'region'],
     ['region with slash', { region: 'us/east' }, 'region'],
@@ -181,12 +256,17 @@ describe('signRequest', () => {
   ]
   for (const [name, patch, param] of bad) {
     it(`rejects a bad ${name} with a typed error naming ${param} and no secret`, async () => {
-      const err = await signRequest({ url: 'https://sts.amazonaws.com/' }, { ...base, ...patch } as SignOptions).catch((e) => e)
+      const err = await signRequest({ url: 'https://sts.amazonaws.com/' }, {
+        ...base,
+        ...patch,
+      } as SignOptions).catch((e) => e)
       expect(err).toBeInstanceOf(StsValidationError)
       expect(err.code).toBe('ValidationError')
       expect(err.issues[0].param).toBe(param)
       expect(err.message).toContain(param)
-      expect(JSON.stringify(err) + String(err) + err.stack).not.toContain(credentials.secretAccessKey)
+      expect(JSON.stringify(err) + String(err) + err.stack).not.toContain(
+        credentials.secretAccessKey,
+      )
     })
   }
 
@@ -208,31 +288,49 @@ describe('signRequest', () => {
 })
 
 describe('presignUrl', () => {
-  const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'a+b/c=' }
+  const credentials = {
+    accessKeyId: 'AKIDEXAMPLE',
+    secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+    sessionToken: 'a+b/c=',
+  }
   const base = { credentials, region: 'us-east-1', service: 's3', date: '2015-08-30T12:36:00Z' }
 
   for (const expiresIn of [0, 604801, 1.5, Number.NaN]) {
     it(`rejects expiresIn ${expiresIn}`, async () => {
-      const err = await presignUrl({ url: 'https://b.s3.amazonaws.com/k' }, { ...base, expiresIn }).catch((e) => e)
+      const err = await presignUrl(
+        { url: 'https://b.s3.amazonaws.com/k' },
+        { ...base, expiresIn },
+      ).catch((e) => e)
       expect(err.issues[0]).toMatchObject({ param: 'expiresIn', rule: 'range' })
     })
   }
 
   it('accepts the bounds and defaults to 3600', async () => {
-    for (const e of [1, 604800]) expect(await presignUrl({ url: 'https://b.s3.amazonaws.com/k' }, { ...base, expiresIn: e })).toContain(`X-Amz-Expires=${e}&`)
-    expect(await presignUrl({ url: 'https://b.s3.amazonaws.com/k' }, base)).toContain('X-Amz-Expires=3600&')
+    for (const e of [1, 604800])
+      expect(
+        await presignUrl({ url: 'https://b.s3.amazonaws.com/k' }, { ...base, expiresIn: e }),
+      ).toContain(`X-Amz-Expires=${e}&`)
+    expect(await presignUrl({ url: 'https://b.s3.amazonaws.com/k' }, base)).toContain(
+      'X-Amz-Expires=3600&',
+    )
   })
 
   it('signs the session token inside the query, strictly encoded, or appends it', async () => {
     const signed = new URL(await presignUrl({ url: 'https://b.s3.amazonaws.com/k?x=1' }, base))
     expect(signed.search).toContain('X-Amz-Security-Token=a%2Bb%2Fc%3D&')
     expect(signed.searchParams.get('x')).toBe('1')
-    const appended = await presignUrl({ url: 'https://b.s3.amazonaws.com/k' }, { ...base, appendSessionToken: true })
+    const appended = await presignUrl(
+      { url: 'https://b.s3.amazonaws.com/k' },
+      { ...base, appendSessionToken: true },
+    )
     expect(appended).toMatch(/X-Amz-Security-Token=a%2Bb%2Fc%3D&X-Amz-Signature=[0-9a-f]{64}$/)
   })
 
   it('replaces stale X-Amz-* query parameters instead of signing them twice', async () => {
-    const url = await presignUrl({ url: 'https://b.s3.amazonaws.com/k?X-Amz-Date=1&X-Amz-Expires=9' }, base)
+    const url = await presignUrl(
+      { url: 'https://b.s3.amazonaws.com/k?X-Amz-Date=1&X-Amz-Expires=9' },
+      base,
+    )
     expect(url.match(/X-Amz-Date=/g)).toHaveLength(1)
     expect(url.match(/X-Amz-Expires=/g)).toHaveLength(1)
   })

@@ -15,8 +15,19 @@ afterEach(() => server.sts.reset())
 const alice = USERS[0]!
 const credentials = { accessKeyId: alice.accessKeyId, secretAccessKey: alice.secretAccessKey }
 const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`
-const cfg = (c: Partial<StsConfig> = {}): StsConfig => ({ endpoint: server.url, region: 'us-east-1', credentials, retryDelayMs: 1, timeoutMs: 3000, ...c })
-const fail = (p: Promise<unknown>) => p.then(() => expect.unreachable('resolved'), (e: StsError) => e)
+const cfg = (c: Partial<StsConfig> = {}): StsConfig => ({
+  endpoint: server.url,
+  region: 'us-east-1',
+  credentials,
+  retryDelayMs: 1,
+  timeoutMs: 3000,
+  ...c,
+})
+const fail = (p: Promise<unknown>) =>
+  p.then(
+    () => expect.unreachable('resolved'),
+    (e: StsError) => e,
+  )
 
 describe('assumeRole against the local STS', () => {
   it('assumes a role', async () => {
@@ -25,7 +36,9 @@ describe('assumeRole against the local STS', () => {
     expect(out.Credentials.SessionToken.length).toBeGreaterThan(400)
     expect(out.Credentials.Expiration.getTime() - Date.now()).toBeGreaterThan(3500_000)
     expect(out.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/demo/plain`)
-    expect(out.RequestId).toBe(server.sts.state.requests[0]!.headers['x-amzn-requestid'] ?? out.RequestId)
+    expect(out.RequestId).toBe(
+      server.sts.state.requests[0]!.headers['x-amzn-requestid'] ?? out.RequestId,
+    )
   })
 
   it('sends every parameter so that the server decodes exactly the input (+ as %2B)', async () => {
@@ -34,7 +47,8 @@ describe('assumeRole against the local STS', () => {
         RoleArn: role('demo'),
         RoleSessionName: 'a+b=c,d.e@f-g_h',
         DurationSeconds: 900,
-        Policy: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*","Sid":"a b+c"}]}',
+        Policy:
+          '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*","Sid":"a b+c"}]}',
         PolicyArns: [{ arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }],
         Tags: [{ Key: 'team name', Value: 'platform+ops/été' }],
         TransitiveTagKeys: ['team name'],
@@ -58,7 +72,13 @@ describe('assumeRole against the local STS', () => {
     const c = first.Credentials
     const second = await assumeRole(
       { RoleArn: role('chained'), RoleSessionName: 'hop2' },
-      cfg({ credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken } }),
+      cfg({
+        credentials: {
+          accessKeyId: c.AccessKeyId,
+          secretAccessKey: c.SecretAccessKey,
+          sessionToken: c.SessionToken,
+        },
+      }),
     )
     expect(second.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/chained/hop2`)
     expect(server.sts.state.requests[1]!.headers['x-amz-security-token']).toBe(c.SessionToken)
@@ -66,50 +86,115 @@ describe('assumeRole against the local STS', () => {
     const err = await fail(
       assumeRole(
         { RoleArn: role('chained'), RoleSessionName: 'hop3', DurationSeconds: 7200 },
-        cfg({ credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken } }),
+        cfg({
+          credentials: {
+            accessKeyId: c.AccessKeyId,
+            secretAccessKey: c.SecretAccessKey,
+            sessionToken: c.SessionToken,
+          },
+        }),
       ),
     )
     expect(err).toMatchObject({ code: 'ValidationError', status: 400, retryable: false })
   })
 
   it('passes MFA, and reports a wrong code as AccessDenied', async () => {
-    const ok = await assumeRole({ RoleArn: role('mfa'), RoleSessionName: 'mfa', SerialNumber: alice.mfaSerial, TokenCode: alice.mfaCode }, cfg())
+    const ok = await assumeRole(
+      {
+        RoleArn: role('mfa'),
+        RoleSessionName: 'mfa',
+        SerialNumber: alice.mfaSerial,
+        TokenCode: alice.mfaCode,
+      },
+      cfg(),
+    )
     expect(ok.AssumedRoleUser?.Arn).toContain('assumed-role/mfa/mfa')
-    const err = await fail(assumeRole({ RoleArn: role('mfa'), RoleSessionName: 'mfa', SerialNumber: alice.mfaSerial, TokenCode: '000000' }, cfg()))
-    expect(err).toMatchObject({ code: 'AccessDenied', type: 'Sender', status: 403, retryable: false })
+    const err = await fail(
+      assumeRole(
+        {
+          RoleArn: role('mfa'),
+          RoleSessionName: 'mfa',
+          SerialNumber: alice.mfaSerial,
+          TokenCode: '000000',
+        },
+        cfg(),
+      ),
+    )
+    expect(err).toMatchObject({
+      code: 'AccessDenied',
+      type: 'Sender',
+      status: 403,
+      retryable: false,
+    })
     expect(err.message).not.toContain('000000')
   })
 
   it('requires the ExternalId of a partner role', async () => {
-    expect((await fail(assumeRole({ RoleArn: role('partner'), RoleSessionName: 'pp' }, cfg()))).code).toBe('AccessDenied')
-    expect((await assumeRole({ RoleArn: role('partner'), RoleSessionName: 'pp', ExternalId: 'partner-ext-id' }, cfg())).Credentials).toBeDefined()
+    expect(
+      (await fail(assumeRole({ RoleArn: role('partner'), RoleSessionName: 'pp' }, cfg()))).code,
+    ).toBe('AccessDenied')
+    expect(
+      (
+        await assumeRole(
+          { RoleArn: role('partner'), RoleSessionName: 'pp', ExternalId: 'partner-ext-id' },
+          cfg(),
+        )
+      ).Credentials,
+    ).toBeDefined()
   })
 
   it('reports AccessDenied with the STS message and RequestId', async () => {
     const err = await fail(assumeRole({ RoleArn: role('locked'), RoleSessionName: 'xx' }, cfg()))
     expect(err).toBeInstanceOf(StsError)
-    expect(err.message).toBe(`User: ${alice.arn} is not authorized to perform: sts:AssumeRole on resource: ${role('locked')}`)
+    expect(err.message).toBe(
+      `User: ${alice.arn} is not authorized to perform: sts:AssumeRole on resource: ${role('locked')}`,
+    )
     expect(err.requestId).toMatch(/^[0-9a-f-]{36}$/)
     expect(server.sts.state.requests).toHaveLength(1)
   })
 
   it('reports a wrong secret as SignatureDoesNotMatch and an unknown key as InvalidClientTokenId', async () => {
-    expect((await fail(assumeRole({ RoleArn: role('demo'), RoleSessionName: 'xx' }, cfg({ credentials: { ...credentials, secretAccessKey: 'wrong' } })))).code).toBe(
-      'SignatureDoesNotMatch',
-    )
-    expect((await fail(assumeRole({ RoleArn: role('demo'), RoleSessionName: 'xx' }, cfg({ credentials: { ...credentials, accessKeyId: 'AKIAUNKNOWN' } })))).code).toBe(
-      'InvalidClientTokenId',
-    )
+    expect(
+      (
+        await fail(
+          assumeRole(
+            { RoleArn: role('demo'), RoleSessionName: 'xx' },
+            cfg({ credentials: { ...credentials, secretAccessKey: 'wrong' } }),
+          ),
+        )
+      ).code,
+    ).toBe('SignatureDoesNotMatch')
+    expect(
+      (
+        await fail(
+          assumeRole(
+            { RoleArn: role('demo'), RoleSessionName: 'xx' },
+            cfg({ credentials: { ...credentials, accessKeyId: 'AKIAUNKNOWN' } }),
+          ),
+        )
+      ).code,
+    ).toBe('InvalidClientTokenId')
   })
 
   it('reports MalformedPolicyDocument and PackedPolicyTooLarge', async () => {
-    expect((await fail(assumeRole({ RoleArn: role('demo'), RoleSessionName: 'xx', Policy: '{not json' }, cfg()))).code).toBe('MalformedPolicyDocument')
+    expect(
+      (
+        await fail(
+          assumeRole({ RoleArn: role('demo'), RoleSessionName: 'xx', Policy: '{not json' }, cfg()),
+        )
+      ).code,
+    ).toBe('MalformedPolicyDocument')
     const tags = Array.from({ length: 20 }, (_, i) => ({ Key: `key${i}`, Value: 'v'.repeat(250) }))
-    expect((await fail(assumeRole({ RoleArn: role('demo'), RoleSessionName: 'xx', Tags: tags }, cfg()))).code).toBe('PackedPolicyTooLarge')
+    expect(
+      (await fail(assumeRole({ RoleArn: role('demo'), RoleSessionName: 'xx', Tags: tags }, cfg())))
+        .code,
+    ).toBe('PackedPolicyTooLarge')
   })
 
   it('rejects bad input before sending anything', async () => {
-    const err = await fail(assumeRole({ RoleArn: role('demo'), RoleSessionName: 'no spaces allowed' }, cfg()))
+    const err = await fail(
+      assumeRole({ RoleArn: role('demo'), RoleSessionName: 'no spaces allowed' }, cfg()),
+    )
     expect(err.code).toBe('ValidationError')
     expect(server.sts.state.requests).toHaveLength(0)
   })
@@ -120,7 +205,9 @@ describe('assumeRole against the local STS', () => {
     expect(server.sts.state.requests).toHaveLength(3)
     server.sts.reset()
     server.sts.faults = { throttle: 5 }
-    const err = await fail(assumeRole({ RoleArn: role('demo'), RoleSessionName: 'thr' }, cfg({ maxAttempts: 3 })))
+    const err = await fail(
+      assumeRole({ RoleArn: role('demo'), RoleSessionName: 'thr' }, cfg({ maxAttempts: 3 })),
+    )
     expect(err).toMatchObject({ code: 'Throttling', status: 400, retryable: true })
     expect(server.sts.state.requests).toHaveLength(3)
   })
@@ -142,9 +229,13 @@ describe('assumeRole against the local STS', () => {
 
   it('rejects a truncated and an empty response without retrying them forever', async () => {
     server.sts.faults = { truncateAt: 300 }
-    expect((await fail(assumeRole({ RoleArn: role('demo'), RoleSessionName: 'tt' }, cfg()))).code).toBe('InvalidResponse')
+    expect(
+      (await fail(assumeRole({ RoleArn: role('demo'), RoleSessionName: 'tt' }, cfg()))).code,
+    ).toBe('InvalidResponse')
     server.sts.faults = { emptyBody: true }
-    expect((await fail(assumeRole({ RoleArn: role('demo'), RoleSessionName: 'tt' }, cfg()))).code).toBe('InvalidResponse')
+    expect(
+      (await fail(assumeRole({ RoleArn: role('demo'), RoleSessionName: 'tt' }, cfg()))).code,
+    ).toBe('InvalidResponse')
     server.sts.faults = { errorsAs200: true, throttle: 1 }
     server.sts.state.requests.length = 0
     await assumeRole({ RoleArn: role('demo'), RoleSessionName: 'tt' }, cfg())
@@ -154,14 +245,24 @@ describe('assumeRole against the local STS', () => {
   it('times out a slow answer', async () => {
     server.sts.faults = { delayMs: 2000 }
     const t = Date.now()
-    const err = await fail(assumeRole({ RoleArn: role('demo'), RoleSessionName: 'slow' }, cfg({ timeoutMs: 100, maxAttempts: 2 })))
+    const err = await fail(
+      assumeRole(
+        { RoleArn: role('demo'), RoleSessionName: 'slow' },
+        cfg({ timeoutMs: 100, maxAttempts: 2 }),
+      ),
+    )
     expect(err).toMatchObject({ code: 'TimeoutError', retryable: true })
     expect(Date.now() - t).toBeLessThan(1500)
   })
 
   it('times out a body that drips past the limit', async () => {
     server.sts.faults = { chunkSize: 50, chunkDelayMs: 40 }
-    const err = await fail(assumeRole({ RoleArn: role('demo'), RoleSessionName: 'drip' }, cfg({ timeoutMs: 150, maxAttempts: 1 })))
+    const err = await fail(
+      assumeRole(
+        { RoleArn: role('demo'), RoleSessionName: 'drip' },
+        cfg({ timeoutMs: 150, maxAttempts: 1 }),
+      ),
+    )
     expect(err.code).toBe('TimeoutError')
   })
 
@@ -170,7 +271,9 @@ describe('assumeRole against the local STS', () => {
     const ctl = new AbortController()
     setTimeout(() => ctl.abort(), 50)
     const t = Date.now()
-    const err = await fail(assumeRole({ RoleArn: role('demo'), RoleSessionName: 'abort' }, cfg({ signal: ctl.signal })))
+    const err = await fail(
+      assumeRole({ RoleArn: role('demo'), RoleSessionName: 'abort' }, cfg({ signal: ctl.signal })),
+    )
     expect(err).toMatchObject({ code: 'AbortError', retryable: false })
     expect(Date.now() - t).toBeLessThan(1000)
   })

@@ -8,5 +8,7 @@ if (!existsSync(file)) {
 }
 const r = JSON.parse(readFileSync(file, 'utf8'))
 rmSync(file) // never read a stale result next time
-console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)
+console.log(
+  `vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`,
+)
 process.exit(r.success && r.numPassedTests > 0 ? 0 : 1)

@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest'
 import { StsValidationError } from '../src/errors.ts'
 import { AssumeRole, type AssumeRoleInput } from '../src/operations.ts'
 
-const ok: AssumeRoleInput = { RoleArn: 'arn:aws:iam::123456789012:role/demo', RoleSessionName: 'session' }
+const ok: AssumeRoleInput = {
+  RoleArn: 'arn:aws:iam::123456789012:role/demo',
+  RoleSessionName: 'session',
+}
 const issues = (input: unknown) => {
   try {
     AssumeRole.check(input as AssumeRoleInput)
@@ -46,7 +49,11 @@ describe('AssumeRole validation', () => {
     ['RoleArn of the wrong type', { RoleArn: 42 }, ['RoleArn:type']],
     ['RoleSessionName 1 char', { RoleSessionName: 'a' }, ['RoleSessionName:length']],
     ['RoleSessionName 65 chars', { RoleSessionName: 'a'.repeat(65) }, ['RoleSessionName:length']],
-    ['RoleSessionName with a space', { RoleSessionName: 'my session' }, ['RoleSessionName:pattern']],
+    [
+      'RoleSessionName with a space',
+      { RoleSessionName: 'my session' },
+      ['RoleSessionName:pattern'],
+    ],
     ['11 PolicyArns', { PolicyArns: Array(11).fill({ arn: arn(20) }) }, ['PolicyArns:count']],
     ['a short policy ARN', { PolicyArns: [{ arn: arn(19) }] }, ['PolicyArns[0].arn:length']],
     ['a PolicyArns item without arn', { PolicyArns: [{}] }, ['PolicyArns[0].arn:required']],
@@ -54,47 +61,118 @@ describe('AssumeRole validation', () => {
     ['empty Policy', { Policy: '' }, ['Policy:length']],
     ['Policy of 2049 chars', { Policy: 'x'.repeat(2049) }, ['Policy:length']],
     ['Policy with U+0100', { Policy: '{"a":"Ā"}' }, ['Policy:pattern']],
-    ['Policy + PolicyArns over 2048', { Policy: 'x'.repeat(2000), PolicyArns: [{ arn: arn(49) }] }, ['Policy:length']],
+    [
+      'Policy + PolicyArns over 2048',
+      { Policy: 'x'.repeat(2000), PolicyArns: [{ arn: arn(49) }] },
+      ['Policy:length'],
+    ],
     ['DurationSeconds 899', { DurationSeconds: 899 }, ['DurationSeconds:range']],
     ['DurationSeconds 43201', { DurationSeconds: 43201 }, ['DurationSeconds:range']],
     ['DurationSeconds 900.5', { DurationSeconds: 900.5 }, ['DurationSeconds:range']],
     ['DurationSeconds as a string', { DurationSeconds: '3600' }, ['DurationSeconds:range']],
-    ['51 Tags', { Tags: Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: '' })) }, ['Tags:count']],
+    [
+      '51 Tags',
+      { Tags: Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: '' })) },
+      ['Tags:count'],
+    ],
     ['an empty tag key', { Tags: [{ Key: '', Value: 'v' }] }, ['Tags[0].Key:length']],
-    ['a 129-char tag key', { Tags: [{ Key: 'k'.repeat(129), Value: 'v' }] }, ['Tags[0].Key:length']],
-    ['a 257-char tag value', { Tags: [{ Key: 'k', Value: 'v'.repeat(257) }] }, ['Tags[0].Value:length']],
-    ['a tag with a disallowed character', { Tags: [{ Key: 'k', Value: 'a#b' }] }, ['Tags[0].Value:pattern']],
+    [
+      'a 129-char tag key',
+      { Tags: [{ Key: 'k'.repeat(129), Value: 'v' }] },
+      ['Tags[0].Key:length'],
+    ],
+    [
+      'a 257-char tag value',
+      { Tags: [{ Key: 'k', Value: 'v'.repeat(257) }] },
+      ['Tags[0].Value:length'],
+    ],
+    [
+      'a tag with a disallowed character',
+      { Tags: [{ Key: 'k', Value: 'a#b' }] },
+      ['Tags[0].Value:pattern'],
+    ],
     ['a tag without Value', { Tags: [{ Key: 'k' }] }, ['Tags[0].Value:required']],
-    ['tag keys equal ignoring case', { Tags: [{ Key: 'Team', Value: 'a' }, { Key: 'team', Value: 'b' }] }, ['Tags[1].Key:unique']],
-    ['51 TransitiveTagKeys', { TransitiveTagKeys: Array(51).fill('k') }, ['TransitiveTagKeys:count']],
+    [
+      'tag keys equal ignoring case',
+      {
+        Tags: [
+          { Key: 'Team', Value: 'a' },
+          { Key: 'team', Value: 'b' },
+        ],
+      },
+      ['Tags[1].Key:unique'],
+    ],
+    [
+      '51 TransitiveTagKeys',
+      { TransitiveTagKeys: Array(51).fill('k') },
+      ['TransitiveTagKeys:count'],
+    ],
     ['an empty transitive key', { TransitiveTagKeys: [''] }, ['TransitiveTagKeys[0]:length']],
     ['ExternalId 1 char', { ExternalId: 'a' }, ['ExternalId:length']],
     ['ExternalId 1225 chars', { ExternalId: 'a'.repeat(1225) }, ['ExternalId:length']],
     ['ExternalId with a space', { ExternalId: 'a b' }, ['ExternalId:pattern']],
-    ['SerialNumber 8 chars', { SerialNumber: 'GAHT1234', TokenCode: '123456' }, ['SerialNumber:length']],
-    ['SerialNumber 257 chars', { SerialNumber: 's'.repeat(257), TokenCode: '123456' }, ['SerialNumber:length']],
-    ['TokenCode 5 digits', { SerialNumber: 'GAHT12345678', TokenCode: '12345' }, ['TokenCode:length']],
-    ['TokenCode with a letter', { SerialNumber: 'GAHT12345678', TokenCode: '12345a' }, ['TokenCode:pattern']],
+    [
+      'SerialNumber 8 chars',
+      { SerialNumber: 'GAHT1234', TokenCode: '123456' },
+      ['SerialNumber:length'],
+    ],
+    [
+      'SerialNumber 257 chars',
+      { SerialNumber: 's'.repeat(257), TokenCode: '123456' },
+      ['SerialNumber:length'],
+    ],
+    [
+      'TokenCode 5 digits',
+      { SerialNumber: 'GAHT12345678', TokenCode: '12345' },
+      ['TokenCode:length'],
+    ],
+    [
+      'TokenCode with a letter',
+      { SerialNumber: 'GAHT12345678', TokenCode: '12345a' },
+      ['TokenCode:pattern'],
+    ],
     ['TokenCode without SerialNumber', { TokenCode: '123456' }, ['SerialNumber:requires']],
     ['SerialNumber without TokenCode', { SerialNumber: 'GAHT12345678' }, ['TokenCode:requires']],
     ['SourceIdentity 1 char', { SourceIdentity: 'a' }, ['SourceIdentity:length']],
     ['SourceIdentity starting with aws:', { SourceIdentity: 'aws:me' }, ['SourceIdentity:pattern']],
-    ['6 ProvidedContexts', { ProvidedContexts: Array(6).fill({ ProviderArn: arn(20), ContextAssertion: 'abcd' }) }, ['ProvidedContexts:count']],
-    ['a 3-char ContextAssertion', { ProvidedContexts: [{ ProviderArn: arn(20), ContextAssertion: 'abc' }] }, ['ProvidedContexts[0].ContextAssertion:length']],
+    [
+      '6 ProvidedContexts',
+      { ProvidedContexts: Array(6).fill({ ProviderArn: arn(20), ContextAssertion: 'abcd' }) },
+      ['ProvidedContexts:count'],
+    ],
+    [
+      'a 3-char ContextAssertion',
+      { ProvidedContexts: [{ ProviderArn: arn(20), ContextAssertion: 'abc' }] },
+      ['ProvidedContexts[0].ContextAssertion:length'],
+    ],
     ['an unknown parameter', { RoleSessionname: 'x' } as never, ['RoleSessionname:unknown']],
   ]
-  for (const [name, patch, expected] of cases) it(`rejects ${name}`, () => expect(issues({ ...ok, ...patch })).toEqual(expected))
+  for (const [name, patch, expected] of cases)
+    it(`rejects ${name}`, () => expect(issues({ ...ok, ...patch })).toEqual(expected))
 
   it('reports every broken rule at once, with messages that name the parameter and never echo values', () => {
     const secretish = '98765x'
     try {
-      AssumeRole.check({ RoleArn: 'short', RoleSessionName: 'bad name!', DurationSeconds: 1, SerialNumber: 'GAHT12345678', TokenCode: secretish } as AssumeRoleInput)
+      AssumeRole.check({
+        RoleArn: 'short',
+        RoleSessionName: 'bad name!',
+        DurationSeconds: 1,
+        SerialNumber: 'GAHT12345678',
+        TokenCode: secretish,
+      } as AssumeRoleInput)
       expect.unreachable()
     } catch (e) {
       const err = e as StsValidationError
-      expect(err.issues.map((i) => i.param)).toEqual(['RoleArn', 'RoleSessionName', 'DurationSeconds', 'TokenCode'])
+      expect(err.issues.map((i) => i.param)).toEqual([
+        'RoleArn',
+        'RoleSessionName',
+        'DurationSeconds',
+        'TokenCode',
+      ])
       for (const i of err.issues) expect(i.message.startsWith(i.param + ': ')).toBe(true)
-      expect(err.message).toContain('RoleSessionName: the character at index 3 is not in [\\w+=,.@-]')
+      expect(err.message).toContain(
+        'RoleSessionName: the character at index 3 is not in [\\w+=,.@-]',
+      )
       expect(JSON.stringify(err) + String(err) + err.stack).not.toContain(secretish)
       expect(JSON.stringify(err)).not.toContain('bad name')
     }

@@ -13,12 +13,36 @@ const RUNS = Number(process.env.XML_PROPERTY_RUNS ?? 100)
 const utf8 = new TextEncoder()
 
 // 0–11 distinct cut positions: 1–12 chunks, cut anywhere (inside a multi-byte character, an entity, a tag).
-const cutsOf = (length: number) => fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, length - 1) }), { maxLength: 11 }).map((c) => c.sort((a, b) => a - b))
+const cutsOf = (length: number) =>
+  fc
+    .uniqueArray(fc.integer({ min: 1, max: Math.max(1, length - 1) }), { maxLength: 11 })
+    .map((c) => c.sort((a, b) => a - b))
 
 // Characters XML 1.0 §2.2 allows, without CR (§2.11 normalises line ends; STS values never hold one).
 const xmlChar = fc.oneof(
-  fc.constantFrom('&', '<', '>', '"', "'", ']', ']]>', '&amp;', '+', '%', '=', ' ', '\t', '\n', 'é', '€', '😀', '\u{10ffff}'),
-  fc.string({ unit: 'grapheme', maxLength: 3 }).filter((s) => !/[^\t\n\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u.test(s)),
+  fc.constantFrom(
+    '&',
+    '<',
+    '>',
+    '"',
+    "'",
+    ']',
+    ']]>',
+    '&amp;',
+    '+',
+    '%',
+    '=',
+    ' ',
+    '\t',
+    '\n',
+    'é',
+    '€',
+    '😀',
+    '\u{10ffff}',
+  ),
+  fc
+    .string({ unit: 'grapheme', maxLength: 3 })
+    .filter((s) => !/[^\t\n\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u.test(s)),
 )
 const xmlText = fc.array(xmlChar, { maxLength: 20 }).map((a) => a.join(''))
 
@@ -27,13 +51,23 @@ const escape = (v: string, how: number) =>
   how == 0
     ? v.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!)
     : how == 1
-      ? [...v].map((c) => (/[\w ]/.test(c) ? c : (c.codePointAt(0)! & 1 ? `&#${c.codePointAt(0)};` : `&#x${c.codePointAt(0)!.toString(16)};`))).join('')
+      ? [...v]
+          .map((c) =>
+            /[\w ]/.test(c)
+              ? c
+              : c.codePointAt(0)! & 1
+                ? `&#${c.codePointAt(0)};`
+                : `&#x${c.codePointAt(0)!.toString(16)};`,
+          )
+          .join('')
       : `<![CDATA[${v.split(']]>').join(']]]]><![CDATA[>')}]]>`
 
 const FIELDS = ['AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration'] as const
 const docOf = (v: readonly string[], how: readonly number[], ns: boolean) => {
   const p = ns ? 'sts:' : ''
-  const leaves = FIELDS.map((f, i) => `<${p}${f}>${escape(v[i]!, how[i]!)}</${p}${f}>`).join('\n  <!-- é € 😀 -->')
+  const leaves = FIELDS.map((f, i) => `<${p}${f}>${escape(v[i]!, how[i]!)}</${p}${f}>`).join(
+    '\n  <!-- é € 😀 -->',
+  )
   return `<?xml version="1.0" encoding="UTF-8"?>\n<${p}AssumeRoleResponse ${ns ? 'xmlns:sts' : 'xmlns'}="https://sts.amazonaws.com/doc/2011-06-15/"><${p}AssumeRoleResult><${p}Credentials a="1" b='😀'>${leaves}</${p}Credentials><${p}SourceIdentity>${escape(v[4]!, how[4]!)}</${p}SourceIdentity></${p}AssumeRoleResult><${p}ResponseMetadata><${p}RequestId>rid-é</${p}RequestId></${p}ResponseMetadata></${p}AssumeRoleResponse>\n`
 }
 const generated = fc.record({
@@ -85,17 +119,39 @@ describe('chunk invariance', () => {
 
 // A real AssumeRole response, and what it holds.
 const BASE = new TextDecoder().decode(bytesOf('assume-role-ok-recorded-basic.xml'))
-const leafSpans = [...BASE.matchAll(/<(\w+)>[^<]*<\/\1>/g)].map((m) => [m.index!, m.index! + m[0].length] as const)
-const elementSpans = [...leafSpans, ...['Credentials', 'AssumedRoleUser', 'ResponseMetadata'].map((n) => [BASE.indexOf(`<${n}>`), BASE.indexOf(`</${n}>`) + n.length + 3] as const)]
+const leafSpans = [...BASE.matchAll(/<(\w+)>[^<]*<\/\1>/g)].map(
+  (m) => [m.index!, m.index! + m[0].length] as const,
+)
+const elementSpans = [
+  ...leafSpans,
+  ...['Credentials', 'AssumedRoleUser', 'ResponseMetadata'].map(
+    (n) => [BASE.indexOf(`<${n}>`), BASE.indexOf(`</${n}>`) + n.length + 3] as const,
+  ),
+]
 const startTags = [...BASE.matchAll(/<\w+[^>]*>/g)].map((m) => m.index! + m[0].length - 1)
 
 type Mutation = (d: string) => string
-const at = (i: number, ins: string): Mutation => (d) => d.slice(0, i % (d.length + 1)) + ins + d.slice(i % (d.length + 1))
+const at =
+  (i: number, ins: string): Mutation =>
+  (d) =>
+    d.slice(0, i % (d.length + 1)) + ins + d.slice(i % (d.length + 1))
 // Mutations that change structure but no value: a resolved result must still be the original one.
 const structural: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.nat().map((i): Mutation => (d) => d.slice(0, i % d.length)), // truncation
-  fc.constantFrom(...elementSpans).map(([a, b]): Mutation => (d) => d.slice(0, b) + d.slice(a, b) + d.slice(b)), // duplicated element
-  fc.constantFrom(...elementSpans).map(([a, b]): Mutation => (d) => d.slice(0, a) + d.slice(a, b) + d.slice(a)), // duplicated before itself
+  fc.nat().map(
+    (i): Mutation =>
+      (d) =>
+        d.slice(0, i % d.length),
+  ), // truncation
+  fc.constantFrom(...elementSpans).map(
+    ([a, b]): Mutation =>
+      (d) =>
+        d.slice(0, b) + d.slice(a, b) + d.slice(b),
+  ), // duplicated element
+  fc.constantFrom(...elementSpans).map(
+    ([a, b]): Mutation =>
+      (d) =>
+        d.slice(0, a) + d.slice(a, b) + d.slice(a),
+  ), // duplicated before itself
   fc.integer({ min: 0, max: leafSpans.length - 2 }).map((i): Mutation => (d) => {
     const [[a, b], [c, e]] = [leafSpans[i]!, leafSpans[i + 1]!] // neighbouring leaves swapped
     return d.slice(0, a) + d.slice(c, e) + d.slice(b, c) + d.slice(a, b) + d.slice(e)
@@ -106,20 +162,42 @@ const structural: fc.Arbitrary<Mutation> = fc.oneof(
   fc.nat().map((i) => at(i, '<![CDATA[')),
   fc.nat().map((i) => at(i, '</')),
   fc.nat().map((i) => at(i, '<Credentials><AccessKeyId>NESTED</AccessKeyId></Credentials>')),
-  fc.constant(at(BASE.indexOf('<AccessKeyId>'), '<Credentials><AccessKeyId>NESTED</AccessKeyId></Credentials>')),
-  fc.constant((d: string) => d + '<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>'),
-  fc.constant((d: string) => '<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>' + d),
-  fc.nat().map((i) => at(i, '<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>')),
-  fc.tuple(fc.constantFrom(...startTags), fc.integer({ min: 1, max: 5000 })).map(([i, n]) => at(i, Array.from({ length: n }, (_, k) => ` a${k}="v${k}"`).join(''))),
+  fc.constant(
+    at(
+      BASE.indexOf('<AccessKeyId>'),
+      '<Credentials><AccessKeyId>NESTED</AccessKeyId></Credentials>',
+    ),
+  ),
+  fc.constant(
+    (d: string) => d + '<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>',
+  ),
+  fc.constant(
+    (d: string) => '<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>' + d,
+  ),
+  fc
+    .nat()
+    .map((i) => at(i, '<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>')),
+  fc
+    .tuple(fc.constantFrom(...startTags), fc.integer({ min: 1, max: 5000 }))
+    .map(([i, n]) => at(i, Array.from({ length: n }, (_, k) => ` a${k}="v${k}"`).join(''))),
 )
 // Arbitrary text inserted anywhere: a resolved result must be complete (its values may differ).
-const arbitrary: fc.Arbitrary<Mutation> = fc.tuple(fc.nat(), fc.string({ unit: 'binary', maxLength: 12 })).map(([i, s]) => at(i, s))
+const arbitrary: fc.Arbitrary<Mutation> = fc
+  .tuple(fc.nat(), fc.string({ unit: 'binary', maxLength: 12 }))
+  .map(([i, s]) => at(i, s))
 
-const ORIGINAL = { AccessKeyId: 'ASIARTESTID', SecretAccessKey: 'TESTSECRETKEY', SessionToken: 'TESTSESSIONTOKEN', Expiration: new Date('2021-08-05T19:58:02Z') }
+const ORIGINAL = {
+  AccessKeyId: 'ASIARTESTID',
+  SecretAccessKey: 'TESTSECRETKEY',
+  SessionToken: 'TESTSESSIONTOKEN',
+  Expiration: new Date('2021-08-05T19:58:02Z'),
+}
 
 const verdict = async (doc: string, cuts: number[]) => {
   const bytes = utf8.encode(doc)
-  const run = (body: string | ReadableStream<Uint8Array>): Promise<{ r?: AssumeRoleOutput; code?: string }> =>
+  const run = (
+    body: string | ReadableStream<Uint8Array>,
+  ): Promise<{ r?: AssumeRoleOutput; code?: string }> =>
     parseStsResponse(AssumeRole, body).then(
       (r) => ({ r }),
       (e) => {
@@ -129,7 +207,14 @@ const verdict = async (doc: string, cuts: number[]) => {
       },
     )
   const whole = await run(doc)
-  expect(await run(streamOf(bytes, cuts.filter((c) => c < bytes.length)))).toEqual(whole)
+  expect(
+    await run(
+      streamOf(
+        bytes,
+        cuts.filter((c) => c < bytes.length),
+      ),
+    ),
+  ).toEqual(whole)
   return whole
 }
 
@@ -140,26 +225,41 @@ describe('mutation fuzz (recorded AssumeRole response)', () => {
 
   it('structural mutations: the original credentials or a typed StsError, the same from a stream', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(structural, { minLength: 1, maxLength: 3 }), cutsOf(BASE.length), async (ms, cuts) => {
-        const v = await verdict(ms.reduce((d, m) => m(d), BASE), cuts)
-        if (v.r) expect(v.r.Credentials).toEqual(ORIGINAL)
-        else expect(v.code).toMatch(/\S/)
-      }),
+      fc.asyncProperty(
+        fc.array(structural, { minLength: 1, maxLength: 3 }),
+        cutsOf(BASE.length),
+        async (ms, cuts) => {
+          const v = await verdict(
+            ms.reduce((d, m) => m(d), BASE),
+            cuts,
+          )
+          if (v.r) expect(v.r.Credentials).toEqual(ORIGINAL)
+          else expect(v.code).toMatch(/\S/)
+        },
+      ),
       { numRuns: RUNS * 10 },
     )
   })
 
   it('arbitrary insertions: a complete result (every credential field, a valid Date) or a typed StsError', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(arbitrary, { minLength: 1, maxLength: 4 }), cutsOf(BASE.length), async (ms, cuts) => {
-        const v = await verdict(ms.reduce((d, m) => m(d), BASE), cuts)
-        if (v.r) {
-          const c = v.r.Credentials
-          for (const k of ['AccessKeyId', 'SecretAccessKey', 'SessionToken'] as const) expect(c[k]).toMatch(/^\S+$/)
-          expect(c.Expiration).toBeInstanceOf(Date)
-          expect(Number.isNaN(+c.Expiration)).toBe(false)
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(arbitrary, { minLength: 1, maxLength: 4 }),
+        cutsOf(BASE.length),
+        async (ms, cuts) => {
+          const v = await verdict(
+            ms.reduce((d, m) => m(d), BASE),
+            cuts,
+          )
+          if (v.r) {
+            const c = v.r.Credentials
+            for (const k of ['AccessKeyId', 'SecretAccessKey', 'SessionToken'] as const)
+              expect(c[k]).toMatch(/^\S+$/)
+            expect(c.Expiration).toBeInstanceOf(Date)
+            expect(Number.isNaN(+c.Expiration)).toBe(false)
+          }
+        },
+      ),
       { numRuns: RUNS * 10 },
     )
   })

@@ -19,7 +19,12 @@ describe('STS samples', () => {
       it(`gives the expected ${s.outcome}`, async () => {
         const r = await outcome(s, text)
         if (s.outcome === 'error') {
-          expect(r.err).toEqual({ code: s.expected!.Code, message: s.expected!.Message, type: s.expected!.Type, requestId: s.expected!.RequestId })
+          expect(r.err).toEqual({
+            code: s.expected!.Code,
+            message: s.expected!.Message,
+            type: s.expected!.Type,
+            requestId: s.expected!.RequestId,
+          })
         } else if (s.outcome === 'invalid') {
           // Either the document is rejected, or it yields no credentials (the operation rejects it).
           if (r.ok) expect(r.ok.values['Credentials.AccessKeyId']).toBeUndefined()
@@ -32,14 +37,18 @@ describe('STS samples', () => {
               const key = credentialKey(k)
               const raw = values[key]
               expect(raw, key).toBeDefined()
-              if (s.whitespace_removed?.[k]) expect(raw!.replace(/\s+/g, '')).toBe(s.whitespace_removed[k])
+              if (s.whitespace_removed?.[k])
+                expect(raw!.replace(/\s+/g, '')).toBe(s.whitespace_removed[k])
               else expect(raw!.trim()).toBe(v)
               if (s.raw_text?.[k] !== undefined) expect(raw).toBe(s.raw_text[k])
             }
           }
           for (const k of s.absent ?? []) {
             if (k === 'ResponseMetadata/RequestId') expect(requestId).toBeUndefined()
-            else expect(Object.keys(values).some((p) => p === credentialKey(k) || p.startsWith(k + '.'))).toBe(false)
+            else
+              expect(
+                Object.keys(values).some((p) => p === credentialKey(k) || p.startsWith(k + '.')),
+              ).toBe(false)
           }
         }
       })
@@ -49,15 +58,33 @@ describe('STS samples', () => {
         expect(await outcome(s, bytes)).toEqual(whole)
         expect(await outcome(s, bytes.buffer.slice(0) as ArrayBuffer)).toEqual(whole)
         expect(await outcome(s, new Response(bytes))).toEqual(whole)
-        for (let cut = 0; cut <= bytes.length; cut++) expect(await outcome(s, streamOf(bytes, [cut]))).toEqual(whole)
-        expect(await outcome(s, streamOf(bytes, Array.from({ length: bytes.length - 1 }, (_, i) => i + 1)))).toEqual(whole)
+        for (let cut = 0; cut <= bytes.length; cut++)
+          expect(await outcome(s, streamOf(bytes, [cut]))).toEqual(whole)
+        expect(
+          await outcome(
+            s,
+            streamOf(
+              bytes,
+              Array.from({ length: bytes.length - 1 }, (_, i) => i + 1),
+            ),
+          ),
+        ).toEqual(whole)
       })
     })
   }
 
   it("agrees with botocore's own expected parse of its error sample", async () => {
-    const exp = JSON.parse(readFileSync(new URL('expected-from-source/botocore/errors/sts-get-session-token.json', dir), 'utf8'))
-    const err = await readStsXml(bytesOf('error-access-denied-get-session-token-mfa.xml'), 'GetSessionToken', []).catch((e) => e)
+    const exp = JSON.parse(
+      readFileSync(
+        new URL('expected-from-source/botocore/errors/sts-get-session-token.json', dir),
+        'utf8',
+      ),
+    )
+    const err = await readStsXml(
+      bytesOf('error-access-denied-get-session-token-mfa.xml'),
+      'GetSessionToken',
+      [],
+    ).catch((e) => e)
     expect(err.code).toBe(exp.Error.Code)
     expect(err.message).toBe(exp.Error.Message.trim())
     expect(err.type).toBe(exp.Error.Type)
@@ -65,16 +92,24 @@ describe('STS samples', () => {
   })
 
   it('rejects the sample without Expiration as an AssumeRole result: a half-filled result is never returned', async () => {
-    const err = await parseStsResponse(AssumeRole, bytesOf('assume-role-ok-extra-elements-no-expiration.xml')).catch((e) => e)
+    const err = await parseStsResponse(
+      AssumeRole,
+      bytesOf('assume-role-ok-extra-elements-no-expiration.xml'),
+    ).catch((e) => e)
     expect(err).toMatchObject({ code: 'InvalidResponse' })
   })
 })
 
 const ok = (inner: string) =>
   `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>${inner}</AssumeRoleResult><ResponseMetadata><RequestId>rid</RequestId></ResponseMetadata></AssumeRoleResponse>`
-const creds = '<Credentials><AccessKeyId>ASIAX</AccessKeyId><SecretAccessKey>sec</SecretAccessKey><SessionToken>tok</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>'
+const creds =
+  '<Credentials><AccessKeyId>ASIAX</AccessKeyId><SecretAccessKey>sec</SecretAccessKey><SessionToken>tok</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>'
 const read = (body: StsBody, paths = PATHS.AssumeRole!) => readStsXml(body, 'AssumeRole', paths)
-const code = (p: Promise<unknown>) => p.then(() => 'resolved', (e) => (e instanceof StsError ? e.code : `not a StsError: ${e}`))
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => 'resolved',
+    (e) => (e instanceof StsError ? e.code : `not a StsError: ${e}`),
+  )
 
 describe('readStsXml', () => {
   it('reads namespace prefixes, attributes, comments, CDATA and entities', async () => {
@@ -90,17 +125,29 @@ describe('readStsXml', () => {
   })
 
   it('anchors paths: an Arn elsewhere is not AssumedRoleUser.Arn', async () => {
-    const { values } = await read(ok(`<Other><Arn>wrong</Arn><AssumedRoleUser><Arn>deeper</Arn></AssumedRoleUser></Other><AssumedRoleUser><Arn>right</Arn></AssumedRoleUser>${creds}`))
+    const { values } = await read(
+      ok(
+        `<Other><Arn>wrong</Arn><AssumedRoleUser><Arn>deeper</Arn></AssumedRoleUser></Other><AssumedRoleUser><Arn>right</Arn></AssumedRoleUser>${creds}`,
+      ),
+    )
     expect(values['AssumedRoleUser.Arn']).toBe('right')
   })
 
   it('rejects a success document that repeats a wanted leaf: two values for one field cannot both be right', async () => {
-    expect(await code(read(ok(`<AssumedRoleUser><Arn>right</Arn><Arn>second</Arn></AssumedRoleUser>${creds}`)))).toBe('InvalidResponse')
+    expect(
+      await code(
+        read(ok(`<AssumedRoleUser><Arn>right</Arn><Arn>second</Arn></AssumedRoleUser>${creds}`)),
+      ),
+    ).toBe('InvalidResponse')
     // A second Credentials block (even an identical one) would otherwise mix fields from both.
-    expect(await code(read(ok(`<Credentials><AccessKeyId>OTHER</AccessKeyId></Credentials>${creds}`)))).toBe('InvalidResponse')
+    expect(
+      await code(read(ok(`<Credentials><AccessKeyId>OTHER</AccessKeyId></Credentials>${creds}`))),
+    ).toBe('InvalidResponse')
     expect(await code(read(ok(creds + creds)))).toBe('InvalidResponse')
     // An unwanted element may repeat.
-    expect(await code(read(ok(`<Unknown>1</Unknown><Unknown>2</Unknown>${creds}`)))).toBe('resolved')
+    expect(await code(read(ok(`<Unknown>1</Unknown><Unknown>2</Unknown>${creds}`)))).toBe(
+      'resolved',
+    )
   })
 
   const invalid: [string, string][] = [
@@ -111,7 +158,10 @@ describe('readStsXml', () => {
     ['plain text', 'Service Unavailable'],
     ['JSON', '{"Error":"x"}'],
     ['a truncated document', ok(creds).slice(0, 200)],
-    ['another operation', '<GetCallerIdentityResponse><GetCallerIdentityResult/></GetCallerIdentityResponse>'],
+    [
+      'another operation',
+      '<GetCallerIdentityResponse><GetCallerIdentityResult/></GetCallerIdentityResponse>',
+    ],
     ['a bad entity', ok(creds.replace('sec', 'se&nbsp;c'))],
     ['a stray &', ok(creds.replace('sec', 's&c'))],
     ['a reference to U+0000', ok(creds.replace('sec', '&#0;'))],
@@ -128,7 +178,16 @@ describe('readStsXml', () => {
   for (const [name, body] of invalid) {
     it(`rejects ${name} with InvalidResponse`, async () => {
       expect(await code(read(body))).toBe('InvalidResponse')
-      expect(await code(read(streamOf(new TextEncoder().encode(body), [1, 2, 3, 5, 8, 13, 21, 34, 55].filter((n) => n < body.length))))).toBe('InvalidResponse')
+      expect(
+        await code(
+          read(
+            streamOf(
+              new TextEncoder().encode(body),
+              [1, 2, 3, 5, 8, 13, 21, 34, 55].filter((n) => n < body.length),
+            ),
+          ),
+        ),
+      ).toBe('InvalidResponse')
     })
   }
 
@@ -139,15 +198,50 @@ describe('readStsXml', () => {
   })
 
   it('carries status and the x-amzn-requestid header on errors, and classifies them', async () => {
-    const html = new Response('<html><body>Bad Gateway</body></html>', { status: 502, headers: { 'x-amzn-requestid': 'hdr-id' } })
+    const html = new Response('<html><body>Bad Gateway</body></html>', {
+      status: 502,
+      headers: { 'x-amzn-requestid': 'hdr-id' },
+    })
     const err = await read(html).catch((e) => e)
-    expect(err).toMatchObject({ code: 'InvalidResponse', status: 502, requestId: 'hdr-id', retryable: true })
-    const throttle = new Response('<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>', { status: 400, headers: { 'x-amzn-requestid': 'h2' } })
-    expect(await read(throttle).catch((e) => e)).toMatchObject({ code: 'Throttling', type: 'Sender', status: 400, requestId: 'h2', retryable: true })
-    const denied = await read('<Error><Code>AccessDenied</Code><Message>no</Message><RequestId>r</RequestId></Error>', []).catch((e) => e)
-    expect(denied).toMatchObject({ code: 'AccessDenied', message: 'no', requestId: 'r', retryable: false })
-    expect((await read(new Response(ok(creds), { headers: { 'x-amzn-requestid': 'h' } }))).requestId).toBe('rid')
-    expect((await read(new Response(ok(creds).replace('<RequestId>rid</RequestId>', ''), { headers: { 'x-amzn-requestid': 'h' } }))).requestId).toBe('h')
+    expect(err).toMatchObject({
+      code: 'InvalidResponse',
+      status: 502,
+      requestId: 'hdr-id',
+      retryable: true,
+    })
+    const throttle = new Response(
+      '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>',
+      { status: 400, headers: { 'x-amzn-requestid': 'h2' } },
+    )
+    expect(await read(throttle).catch((e) => e)).toMatchObject({
+      code: 'Throttling',
+      type: 'Sender',
+      status: 400,
+      requestId: 'h2',
+      retryable: true,
+    })
+    const denied = await read(
+      '<Error><Code>AccessDenied</Code><Message>no</Message><RequestId>r</RequestId></Error>',
+      [],
+    ).catch((e) => e)
+    expect(denied).toMatchObject({
+      code: 'AccessDenied',
+      message: 'no',
+      requestId: 'r',
+      retryable: false,
+    })
+    expect(
+      (await read(new Response(ok(creds), { headers: { 'x-amzn-requestid': 'h' } }))).requestId,
+    ).toBe('rid')
+    expect(
+      (
+        await read(
+          new Response(ok(creds).replace('<RequestId>rid</RequestId>', ''), {
+            headers: { 'x-amzn-requestid': 'h' },
+          }),
+        )
+      ).requestId,
+    ).toBe('h')
   })
 
   it('stops reading at the end of the root element and cancels the stream', async () => {
@@ -185,7 +279,9 @@ describe('readStsXml', () => {
         cancelled = true
       },
     })
-    expect(await code(readStsXml(body, 'AssumeRole', [], { maxBytes: 65536 }))).toBe('ResponseTooLarge')
+    expect(await code(readStsXml(body, 'AssumeRole', [], { maxBytes: 65536 }))).toBe(
+      'ResponseTooLarge',
+    )
     expect(cancelled).toBe(true)
     expect(pulls).toBeLessThan(80)
     expect(await code(read('x'.repeat(70000)))).toBe('ResponseTooLarge')
@@ -211,7 +307,10 @@ describe('readStsXml', () => {
     // The root and the Result element are 2 levels: 30 more are allowed, 31 are not.
     expect(await code(read(ok(nest(30) + creds)))).toBe('resolved')
     const err = await read(ok(nest(31) + creds)).catch((e) => e)
-    expect([err.code, err.message]).toEqual(['InvalidResponse', 'not a valid STS AssumeRole response: nested deeper than 32 elements'])
+    expect([err.code, err.message]).toEqual([
+      'InvalidResponse',
+      'not a valid STS AssumeRole response: nested deeper than 32 elements',
+    ])
   })
 
   // Adversarial inputs: each must end in a typed error. Durations are measured by the benchmarks, not here.
@@ -228,7 +327,16 @@ describe('readStsXml', () => {
       const c = await code(read(body))
       expect(['InvalidResponse', 'ResponseTooLarge']).toContain(c)
       const bytes = new TextEncoder().encode(body)
-      expect(['InvalidResponse', 'ResponseTooLarge']).toContain(await code(read(streamOf(bytes, Array.from({ length: 64 }, (_, i) => (i + 1) * 997)))))
+      expect(['InvalidResponse', 'ResponseTooLarge']).toContain(
+        await code(
+          read(
+            streamOf(
+              bytes,
+              Array.from({ length: 64 }, (_, i) => (i + 1) * 997),
+            ),
+          ),
+        ),
+      )
     })
   }
 })

@@ -11,7 +11,8 @@ export async function startLocalSts(options?: Parameters<typeof createLocalSts>[
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
     const headers = new Headers()
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v)
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v)
     return new Request(`http://${req.headers.host}${req.url}`, {
       method: req.method,
       headers,
@@ -34,10 +35,11 @@ export async function startLocalSts(options?: Parameters<typeof createLocalSts>[
         res.write('<AssumeRoleResponse')
         return setTimeout(() => req.socket.destroy(), 10)
       }
-      if (response.body) for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        if (res.destroyed) return
-        res.write(chunk)
-      }
+      if (response.body)
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+          if (res.destroyed) return
+          res.write(chunk)
+        }
       res.end()
     } catch (e) {
       res.destroy(e as Error)

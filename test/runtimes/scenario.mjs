@@ -5,9 +5,12 @@ import { assumeRole, StsError, StsValidationError } from '../../dist/index.js'
 
 const pick = (out) => ({
   accessKeyId: out.Credentials.AccessKeyId,
-  hasSecret: typeof out.Credentials.SecretAccessKey === 'string' && out.Credentials.SecretAccessKey.length > 0,
+  hasSecret:
+    typeof out.Credentials.SecretAccessKey === 'string' &&
+    out.Credentials.SecretAccessKey.length > 0,
   tokenLength: out.Credentials.SessionToken.length,
-  expirationIsDate: out.Credentials.Expiration instanceof Date && !Number.isNaN(+out.Credentials.Expiration),
+  expirationIsDate:
+    out.Credentials.Expiration instanceof Date && !Number.isNaN(+out.Credentials.Expiration),
   arn: out.AssumedRoleUser?.Arn,
   requestId: out.RequestId,
 })
@@ -33,7 +36,10 @@ export async function run(cfg) {
   }
   let first
   await step('assume', async () => {
-    first = await assumeRole({ RoleArn: cfg.roleArn, RoleSessionName: 'rt-' + cfg.runtime }, { ...base, endpoint: cfg.url, credentials: cfg.credentials })
+    first = await assumeRole(
+      { RoleArn: cfg.roleArn, RoleSessionName: 'rt-' + cfg.runtime },
+      { ...base, endpoint: cfg.url, credentials: cfg.credentials },
+    )
     return pick(first)
   })
   await step('chain', async () =>
@@ -43,7 +49,11 @@ export async function run(cfg) {
         {
           ...base,
           endpoint: cfg.url,
-          credentials: { accessKeyId: first.Credentials.AccessKeyId, secretAccessKey: first.Credentials.SecretAccessKey, sessionToken: first.Credentials.SessionToken },
+          credentials: {
+            accessKeyId: first.Credentials.AccessKeyId,
+            secretAccessKey: first.Credentials.SecretAccessKey,
+            sessionToken: first.Credentials.SessionToken,
+          },
         },
       ),
     ),
@@ -51,20 +61,50 @@ export async function run(cfg) {
   await step('mfa', async () =>
     pick(
       await assumeRole(
-        { RoleArn: cfg.mfaRoleArn, RoleSessionName: 'rt-mfa', SerialNumber: cfg.mfaSerial, TokenCode: cfg.mfaCode },
+        {
+          RoleArn: cfg.mfaRoleArn,
+          RoleSessionName: 'rt-mfa',
+          SerialNumber: cfg.mfaSerial,
+          TokenCode: cfg.mfaCode,
+        },
         { ...base, endpoint: cfg.url, credentials: cfg.credentials },
       ),
     ),
   )
   await step('validation', () =>
-    assumeRole({ RoleArn: 'short', RoleSessionName: 'has space' }, { ...base, endpoint: cfg.url, credentials: cfg.credentials }),
+    assumeRole(
+      { RoleArn: 'short', RoleSessionName: 'has space' },
+      { ...base, endpoint: cfg.url, credentials: cfg.credentials },
+    ),
   )
-  await step('denied', () => assumeRole({ RoleArn: cfg.deniedRoleArn, RoleSessionName: 'rt-denied' }, { ...base, endpoint: cfg.url, credentials: cfg.credentials }))
-  await step('throttled', async () => pick(await assumeRole({ RoleArn: cfg.roleArn, RoleSessionName: 'rt-throttle' }, { ...base, endpoint: cfg.throttleUrl, credentials: cfg.credentials })))
-  await step('drip', async () => pick(await assumeRole({ RoleArn: cfg.roleArn, RoleSessionName: 'rt-drip' }, { ...base, endpoint: cfg.dripUrl, credentials: cfg.credentials })))
+  await step('denied', () =>
+    assumeRole(
+      { RoleArn: cfg.deniedRoleArn, RoleSessionName: 'rt-denied' },
+      { ...base, endpoint: cfg.url, credentials: cfg.credentials },
+    ),
+  )
+  await step('throttled', async () =>
+    pick(
+      await assumeRole(
+        { RoleArn: cfg.roleArn, RoleSessionName: 'rt-throttle' },
+        { ...base, endpoint: cfg.throttleUrl, credentials: cfg.credentials },
+      ),
+    ),
+  )
+  await step('drip', async () =>
+    pick(
+      await assumeRole(
+        { RoleArn: cfg.roleArn, RoleSessionName: 'rt-drip' },
+        { ...base, endpoint: cfg.dripUrl, credentials: cfg.credentials },
+      ),
+    ),
+  )
   await step('abort', async () => {
     const ctl = new AbortController()
-    const p = assumeRole({ RoleArn: cfg.roleArn, RoleSessionName: 'rt-abort' }, { ...base, endpoint: cfg.slowUrl, credentials: cfg.credentials, signal: ctl.signal })
+    const p = assumeRole(
+      { RoleArn: cfg.roleArn, RoleSessionName: 'rt-abort' },
+      { ...base, endpoint: cfg.slowUrl, credentials: cfg.credentials, signal: ctl.signal },
+    )
     setTimeout(() => ctl.abort(), 50)
     const t = Date.now()
     const r = await p.then(pick, failure)
