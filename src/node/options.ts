@@ -1,3 +1,4 @@
+// Type-checked by tsconfig.test.json (Node types); excluded from the edge tsconfig, which has no node: modules.
 // What a credential source touches in the world. Every field has a default, so the same code runs
 // against replayed data (the cross-SDK scenarios), local servers and the real thing.
 
