@@ -1,0 +1,49 @@
+// Runs one README example (a module file) offline, in Node or Deno: `run-block.mjs <file>`.
+// Before the example loads, the global fetch is routed: https://*.amazonaws.com goes to the local
+// AWS of the test (README_LOCAL_URL) with the original host in `x-readme-host`, loopback passes,
+// and anything else throws, so no example reaches the internet. A module that exports a Workers
+// handler (`export default { fetch }`) is then called once with a request, the environment as its
+// bindings, and must answer 2xx.
+const isDeno = typeof globalThis.Deno !== 'undefined'
+const environment = isDeno ? globalThis.Deno.env.toObject() : globalThis.process.env
+const file = isDeno ? globalThis.Deno.args[0] : globalThis.process.argv[2]
+const localUrl = environment.README_LOCAL_URL
+const exit = (status) => (isDeno ? globalThis.Deno.exit(status) : globalThis.process.exit(status))
+
+const realFetch = globalThis.fetch
+const AWS_HOST = /(^|\.)amazonaws\.com(\.cn)?$/
+
+globalThis.fetch = async function routedFetch(input, init) {
+  const request = new Request(input, init)
+  const url = new URL(request.url)
+  if (url.hostname === '127.0.0.1' || url.hostname === 'localhost') return realFetch(request)
+  if (!AWS_HOST.test(url.hostname))
+    throw new TypeError(`offline README test: ${url.host} is not reachable (only AWS hosts are)`)
+  const headers = new Headers(request.headers)
+  headers.set('x-readme-host', url.host)
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD'
+  return realFetch(new URL(url.pathname + url.search, localUrl), {
+    method: request.method,
+    headers,
+    body: hasBody ? await request.arrayBuffer() : undefined,
+    signal: request.signal,
+    redirect: 'manual',
+  })
+}
+
+try {
+  // `file` is an absolute path (the test writes each example to its own file).
+  const example = await import(`file://${file}`)
+  const handler = example.default
+  if (handler && typeof handler.fetch === 'function') {
+    const context = { waitUntil() {}, passThroughOnException() {} }
+    const response = await handler.fetch(new Request('http://localhost/'), environment, context)
+    const text = await response.text()
+    if (!(response.status >= 200 && response.status < 300))
+      throw new Error(`the Workers handler answered ${response.status}: ${text}`)
+  }
+  exit(0)
+} catch (error) {
+  console.error(error)
+  exit(1)
+}
