@@ -55,6 +55,7 @@ beforeAll(async () => {
   sandbox = createSandbox(root)
   binDir = join(sandbox.dir, 'bin')
   writeShims(binDir)
+  writeAwsFiles(join(sandbox.dir, '.aws'))
 })
 afterAll(async () => {
   await aws?.close()
@@ -85,13 +86,20 @@ function writeShims(dir: string) {
   }
 }
 
-// The environment of every example: the README user's keys, a region, the demo role, a home and
-// AWS config files of their own, and nothing inherited that could reach real credentials.
+// The shared AWS files of the examples' home: the README user as the default profile, so examples
+// of file-based credential sources find what a configured machine has.
+function writeAwsFiles(dir: string) {
+  mkdirSync(dir)
+  writeFileSync(join(dir, 'config'), '[default]\nregion = us-east-1\n')
+  const credentials = `[default]\naws_access_key_id = ${README_USER.accessKeyId}\naws_secret_access_key = ${README_USER.secretAccessKey}\n`
+  writeFileSync(join(dir, 'credentials'), credentials, { mode: 0o600 })
+}
+
+// The environment of every example: the README user's keys, a region, the demo role, a home of
+// their own (with the AWS files above), and nothing inherited that could reach real credentials.
 const exampleEnv = (extra: Record<string, string> = {}) => ({
   PATH: `${binDir}:${process.env.PATH}`,
   HOME: sandbox.dir,
-  AWS_CONFIG_FILE: join(sandbox.dir, 'aws-config'),
-  AWS_SHARED_CREDENTIALS_FILE: join(sandbox.dir, 'aws-credentials'),
   AWS_ACCESS_KEY_ID: README_USER.accessKeyId,
   AWS_SECRET_ACCESS_KEY: README_USER.secretAccessKey,
   AWS_REGION: 'us-east-1',
@@ -177,7 +185,9 @@ async function runExample(block: CodeBlock) {
     block.language === 'ts'
       ? (await transform(block.code, { loader: 'ts', format: 'esm', target: 'es2022' })).code
       : block.code
-  const file = fileOf(block, 'mjs')
+  // A CommonJS example (require, no import) runs as .cjs, through the `require` condition.
+  const isCommonJs = /\brequire\(/.test(javascript) && !/^\s*(import|export)\s/m.test(javascript)
+  const file = fileOf(block, isCommonJs ? 'cjs' : 'mjs')
   writeFileSync(file, javascript)
   await runChild(process.execPath, [runner, file], exampleEnv())
 }
@@ -221,6 +231,50 @@ describe('README code blocks', () => {
 })
 
 describe('the README harness itself', () => {
+  const sample = (line: number, language: CodeBlock['language'], code: string): CodeBlock => ({
+    heading: 'harness sample',
+    index: 1,
+    line,
+    language,
+    code,
+    directive: { kind: 'run' },
+  })
+
+  it('runs a CommonJS example through the require condition', async () => {
+    const code = `const { getCallerIdentity } = require('edge-sts')\ngetCallerIdentity({ credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY }, region: 'eu-west-1' }).then((id) => { if (!id.Arn.endsWith('user/readme')) process.exit(3) })\n`
+    await runExample(sample(90001, 'js', code))
+    expect(aws.sts.state.requests.at(-1)!.headers.host).toBe('sts.eu-west-1.amazonaws.com')
+  })
+
+  it('fails an example that throws (late too), that leaves AWS, or whose call STS refuses', async () => {
+    await expect(runExample(sample(90002, 'js', 'throw new Error("broken")\n'))).rejects.toThrow(
+      /broken/,
+    )
+    const late = 'setTimeout(() => Promise.reject(new Error("late")), 10)\n'
+    await expect(runExample(sample(90007, 'js', late))).rejects.toThrow(/late/)
+    await expect(
+      runExample(sample(90003, 'js', 'await fetch("https://example.com/")\n')),
+    ).rejects.toThrow(/offline README test: example.com is not reachable/)
+    const denied = `import { assumeRole } from 'edge-sts'\nawait assumeRole({ RoleArn: 'arn:aws:iam::123456789012:role/locked', RoleSessionName: 'x1' }, { credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID!, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY! }, region: 'us-east-1' })\n`
+    await expect(runExample(sample(90004, 'ts', denied))).rejects.toThrow(/AccessDenied/)
+  })
+
+  it('fails a CLI block that fails or runs anything but the CLI', async () => {
+    const bad = 'edge-sts assume-role --role-arn arn:aws:iam::123456789012:role/locked\n'
+    await expect(runExample(sample(90005, 'sh', bad))).rejects.toThrow(/AccessDenied/)
+    await expect(runExample(sample(90006, 'sh', 'npm install\n'))).rejects.toThrow(/npm is not run/)
+  })
+
+  it('reports the type errors of a TypeScript example', () => {
+    const file = join(sandbox.dir, 'harness-type-error.ts')
+    writeFileSync(
+      file,
+      `import { assumeRole } from 'edge-sts'\nawait assumeRole({ RoleArn: 1 }, {})\n`,
+    )
+    const errors = sandbox.typecheck([file]).get(file)!
+    expect(errors.join('\n')).toMatch(/line 2: TS2/)
+  })
+
   it('reads headings, places, languages, indented fences and directives', () => {
     const sample = [
       '# Title',

@@ -3,7 +3,8 @@
 // AWS of the test (README_LOCAL_URL) with the original host in `x-readme-host`, loopback passes,
 // and anything else throws, so no example reaches the internet. A module that exports a Workers
 // handler (`export default { fetch }`) is then called once with a request, the environment as its
-// bindings, and must answer 2xx.
+// bindings, and must answer 2xx. The run fails on a throw, an unhandled rejection, or a hang (the
+// test's time limit).
 const isDeno = typeof globalThis.Deno !== 'undefined'
 const environment = isDeno ? globalThis.Deno.env.toObject() : globalThis.process.env
 const file = isDeno ? globalThis.Deno.args[0] : globalThis.process.argv[2]
@@ -42,7 +43,8 @@ try {
     if (!(response.status >= 200 && response.status < 300))
       throw new Error(`the Workers handler answered ${response.status}: ${text}`)
   }
-  exit(0)
+  // No exit here: the process ends when the example's work does (a promise it did not await
+  // included), and an unhandled rejection still fails it.
 } catch (error) {
   console.error(error)
   exit(1)

@@ -108,13 +108,18 @@ export function createSandbox(root: string): Sandbox {
   )
   writeFileSync(join(dir, 'ambient.d.ts'), AMBIENT)
 
-  const targetFor = (specifier: string, conditions: string[]): string | undefined => {
+  const targetFor = (specifier: string, purpose: 'run' | 'check'): string | undefined => {
     const parsed = /^(npm|jsr):((?:@[^/@]+\/)?[^/@]+)(?:@[^/]+)?(\/.*)?$/.exec(specifier)
     if (!parsed) return undefined
     const [, registry, name, subpath] = parsed
     const manifest = registry === 'npm' ? packageJson : jsrJson
     if (!manifest || manifest.name !== name) return undefined
-    const file = resolveExport(manifest, subpath ? `.${subpath}` : '.', conditions)
+    const entry = subpath ? `.${subpath}` : '.'
+    // A jsr: import is checked against the npm build's declarations of the same entry: the JSR
+    // exports are the TypeScript sources, whose own strictness is not the example's to prove.
+    let file: string | undefined
+    if (purpose === 'run') file = resolveExport(manifest, entry, RUN_CONDITIONS)
+    else file = resolveExport(packageJson, entry, TYPE_CONDITIONS)
     return file === undefined ? undefined : pathToFileURL(join(root, file)).href
   }
 
@@ -143,10 +148,10 @@ export function createSandbox(root: string): Sandbox {
     },
     denoConfigs(sources) {
       const specifiers = sources.flatMap(registrySpecifiers)
-      const imports = (conditions: string[]) => {
+      const imports = (purpose: 'run' | 'check') => {
         const map: Record<string, string> = {}
         for (const specifier of specifiers) {
-          const target = targetFor(specifier, conditions)
+          const target = targetFor(specifier, purpose)
           if (target !== undefined) map[specifier] = target
         }
         return map
@@ -154,8 +159,8 @@ export function createSandbox(root: string): Sandbox {
       const compilerOptions = { strict: true, exactOptionalPropertyTypes: true }
       const run = join(dir, 'deno-run.json')
       const check = join(dir, 'deno-check.json')
-      writeFileSync(run, JSON.stringify({ imports: imports(RUN_CONDITIONS), compilerOptions }))
-      writeFileSync(check, JSON.stringify({ imports: imports(TYPE_CONDITIONS), compilerOptions }))
+      writeFileSync(run, JSON.stringify({ imports: imports('run'), compilerOptions }))
+      writeFileSync(check, JSON.stringify({ imports: imports('check'), compilerOptions }))
       return { run, check }
     },
     remove() {
