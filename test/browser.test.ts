@@ -9,7 +9,7 @@ import { ACCOUNT, USERS } from './local-sts/handler.ts'
 import type * as EdgeSts from '../src/index.ts'
 import type { BrowserConfig, Checks } from './browser/checks.ts'
 import { Chromium, findChromium } from './browser/chromium.ts'
-import { startCorsSts, startPageServer } from './browser/servers.ts'
+import { startCorsSts, startHttp2Upload, startPageServer } from './browser/servers.ts'
 import { runSigningCases } from './browser/signing-cases.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -227,10 +227,10 @@ describe.skipIf(!binary)(
 
     // Known browser gap 2: Chromium sends a ReadableStream body (duplex: 'half') only over HTTP/2
     // or HTTP/3; over HTTP/1.1 fetch rejects before anything is sent. The library reports it as a
-    // NetworkError; buffered bodies (string, Uint8Array) are unaffected.
+    // NetworkError; buffered bodies (string, Uint8Array) are unaffected. Over HTTP/2 it works.
     it('a streamed upload over HTTP/1.1 is refused by Chromium (the documented gap)', async () => {
       const before = browser.problems.length
-      const result = await check('streamedUpload', configFor(sts.endpoint))
+      const result = await check('streamedUpload', configFor(sts.endpoint), `${sts.endpoint}b/k`)
       expect(result).toMatchObject({ ok: false, error: { code: 'NetworkError' } })
       // Refused for the protocol (no HTTP/2 offered), not for CORS: the preflight passed.
       const logged = browser.problems.slice(before).map((problem) => problem.text)
@@ -240,6 +240,29 @@ describe.skipIf(!binary)(
         { method: 'PUT', headers: 'authorization,x-amz-content-sha256,x-amz-date' },
       ])
       expect(sts.sts.state.requests).toHaveLength(0)
+    })
+
+    it('a streamed upload over HTTP/2 arrives whole, signed UNSIGNED-PAYLOAD', async () => {
+      const upload = await startHttp2Upload(page.origin)
+      try {
+        await browser.send('Security.setIgnoreCertificateErrors', { ignore: true }, true)
+        const result = await check('streamedUpload', configFor(sts.endpoint), `${upload.url}b/k`)
+        expect(result, JSON.stringify(result)).toMatchObject({
+          ok: true,
+          value: { status: 200, text: 'stored' },
+        })
+        expect(upload.uploads).toEqual([
+          {
+            body: 'streamed upload ✓',
+            contentSha256: 'UNSIGNED-PAYLOAD',
+            signed: true,
+            protocol: 'HTTP/2.0',
+          },
+        ])
+      } finally {
+        await browser.send('Security.setIgnoreCertificateErrors', { ignore: false }, true)
+        await upload.close()
+      }
     })
   },
 )

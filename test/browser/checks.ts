@@ -149,8 +149,8 @@ export function createChecks(edge: typeof EdgeSts) {
         ),
       ),
 
-    // A streamed upload: fetch with a ReadableStream body and duplex 'half'.
-    streamedUpload: (config: BrowserConfig) =>
+    // A streamed upload to `url`: fetch with a ReadableStream body and duplex 'half'.
+    streamedUpload: (config: BrowserConfig, url: string) =>
       settle(async () => {
         const signedFetch = edge.createSignedFetch({
           credentials: config.credentials,
@@ -161,12 +161,13 @@ export function createChecks(edge: typeof EdgeSts) {
         })
         const body = new ReadableStream<Uint8Array>({
           start(controller) {
-            controller.enqueue(new TextEncoder().encode('streamed'))
+            controller.enqueue(new TextEncoder().encode('streamed '))
+            controller.enqueue(new TextEncoder().encode('upload ✓'))
             controller.close()
           },
         })
-        const response = await signedFetch(`${config.endpoint}bucket/key`, { method: 'PUT', body })
-        return { status: response.status }
+        const response = await signedFetch(url, { method: 'PUT', body })
+        return { status: response.status, text: await response.text() }
       }),
   }
 }

@@ -6,10 +6,12 @@
 //   date); every preflight is recorded, so a test can tell which request headers the library asks for.
 import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2'
 import type { Socket } from 'node:net'
 import { join } from 'node:path'
 import { transform } from 'esbuild'
 import { createLocalSts } from '../local-sts/handler.ts'
+import { selfSignedCertificate } from './certificate.ts'
 
 // What STS needs (authorization, x-amz-date, x-amz-security-token, content-type), plus what an S3
 // stand-in needs for the streamed-upload check (PUT, x-amz-content-sha256).
@@ -125,6 +127,54 @@ export async function startCorsSts(pageOrigin: string, options: { exposeDate: bo
     close: async () => {
       sts.stop()
       await server.close()
+    },
+  }
+}
+
+/**
+ * An HTTP/2-only upload target on https://127.0.0.1 (self-signed: the browser is told to accept it),
+ * with CORS for the page: it answers a PUT with what it received, so a test can see a streamed body
+ * arrive whole, with its SigV4 headers.
+ */
+export async function startHttp2Upload(pageOrigin: string) {
+  const uploads: { body: string; contentSha256: string; signed: boolean; protocol: string }[] = []
+  const server = createSecureServer(selfSignedCertificate())
+  server.on('request', async (req: Http2ServerRequest, res: Http2ServerResponse) => {
+    const cors = {
+      'access-control-allow-origin': pageOrigin,
+      'access-control-allow-methods': 'PUT',
+      'access-control-allow-headers': ALLOWED_HEADERS,
+      'access-control-max-age': '0',
+    }
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, cors)
+      res.end()
+      return
+    }
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    uploads.push({
+      body: Buffer.concat(chunks).toString('utf8'),
+      contentSha256: String(req.headers['x-amz-content-sha256']),
+      signed: /^AWS4-HMAC-SHA256 Credential=/.test(String(req.headers.authorization)),
+      protocol: `HTTP/${req.httpVersion}`,
+    })
+    res.writeHead(200, { ...cors, 'content-type': 'text/plain' })
+    res.end('stored')
+  })
+  const sessions = new Set<{ destroy(): void }>()
+  server.on('session', (session) => {
+    sessions.add(session)
+    session.on('close', () => sessions.delete(session))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as { port: number }).port
+  return {
+    url: `https://127.0.0.1:${port}/`,
+    uploads,
+    close: async () => {
+      for (const session of sessions) session.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
 }
