@@ -105,6 +105,9 @@ const exampleEnv = (extra: Record<string, string> = {}) => ({
   AWS_REGION: 'us-east-1',
   ROLE_ARN: 'arn:aws:iam::123456789012:role/demo',
   README_LOCAL_URL: aws.url,
+  // What reads the standard endpoint variables (the AWS SDK and CLI, the edge-sts CLI) stays local.
+  AWS_ENDPOINT_URL: aws.url,
+  AWS_ENDPOINT_URL_STS: aws.url,
   DENO_NO_UPDATE_CHECK: '1',
   DENO_DIR: join(sandbox.dir, '.deno'),
   NO_COLOR: '1',
@@ -166,7 +169,7 @@ async function runExample(block: CodeBlock) {
   if (block.language === 'sh') {
     const file = fileOf(block, 'sh')
     writeFileSync(file, `set -eo pipefail\n${block.code}`)
-    await runChild('bash', [file], exampleEnv({ AWS_ENDPOINT_URL_STS: aws.url }))
+    await runChild('bash', [file], exampleEnv())
     return
   }
   if (isDenoExample(block.code)) {
@@ -244,6 +247,12 @@ describe('the README harness itself', () => {
     const code = `const { getCallerIdentity } = require('edge-sts')\ngetCallerIdentity({ credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY }, region: 'eu-west-1' }).then((id) => { if (!id.Arn.endsWith('user/readme')) process.exit(3) })\n`
     await runExample(sample(90001, 'js', code))
     expect(aws.sts.state.requests.at(-1)!.headers.host).toBe('sts.eu-west-1.amazonaws.com')
+  })
+
+  it('lets an example use the dev dependencies (aws4fetch, through the routed fetch)', async () => {
+    const code = `import { AwsClient } from 'aws4fetch'\nconst aws = new AwsClient({ accessKeyId: process.env.AWS_ACCESS_KEY_ID!, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY! })\nconst res = await aws.fetch('https://sts.us-east-1.amazonaws.com/', { method: 'POST', body: 'Action=GetCallerIdentity&Version=2011-06-15' })\nif (!res.ok) throw new Error(await res.text())\n`
+    await runExample(sample(90008, 'ts', code))
+    expect(aws.sts.state.requests.at(-1)!.params.Action).toBe('GetCallerIdentity')
   })
 
   it('fails an example that throws (late too), that leaves AWS, or whose call STS refuses', async () => {

@@ -34,6 +34,7 @@ export function resolveTarget(target: ExportTarget, conditions: string[]): strin
 interface Manifest {
   name: string
   exports?: ExportTarget | Record<string, ExportTarget>
+  devDependencies?: Record<string, string>
 }
 
 /** The file a subpath ('.', './node', …) of a manifest's `exports` names, for the given conditions. */
@@ -99,13 +100,16 @@ export function createSandbox(root: string): Sandbox {
   const jsrJson = existsSync(jsrPath)
     ? (JSON.parse(readFileSync(jsrPath, 'utf8')) as Manifest)
     : undefined
-  mkdirSync(join(dir, 'node_modules', '@types'), { recursive: true })
+  mkdirSync(join(dir, 'node_modules'))
   symlinkSync(root, join(dir, 'node_modules', packageJson.name), 'dir')
-  symlinkSync(
-    join(root, 'node_modules', '@types', 'node'),
-    join(dir, 'node_modules', '@types', 'node'),
-    'dir',
-  )
+  // The packages an example may use beside this one (aws4fetch, the AWS SDK, miniflare, @types/node):
+  // the repository's own dev dependencies, as a user's project would have them installed.
+  for (const name of Object.keys(packageJson.devDependencies ?? {})) {
+    const installed = join(root, 'node_modules', name)
+    if (!existsSync(installed)) continue
+    mkdirSync(join(dir, 'node_modules', name, '..'), { recursive: true })
+    symlinkSync(installed, join(dir, 'node_modules', name), 'dir')
+  }
   writeFileSync(join(dir, 'ambient.d.ts'), AMBIENT)
 
   const targetFor = (specifier: string, purpose: 'run' | 'check'): string | undefined => {
