@@ -2,8 +2,9 @@
 // - TypeScript is type-checked strictly (strict + exactOptionalPropertyTypes) against the package's
 //   own declared types, resolved through package.json `exports` (so build first: npm test does);
 //   Deno examples (`Deno.`, `npm:`/`jsr:` imports) are checked by `deno check`.
-// - Every JS/TS block is run (Node; Deno for Deno examples) against the local STS, the global fetch
-//   routing https://*.amazonaws.com to it; a Workers handler is called once and must answer 2xx.
+// - Every JS/TS block is run against the local STS, https://*.amazonaws.com routed to it: in Node
+//   (global fetch replaced), in Deno for Deno examples, in workerd (Miniflare, outbound service) for
+//   Workers examples, whose handler is called once and must answer 2xx.
 // - Shell blocks that run the CLI (`edge-sts`, `npx edge-sts`, `bunx edge-sts`, `deno … npm:edge-sts`)
 //   run under bash against the built CLI, with AWS_ENDPOINT_URL_STS naming the local STS.
 // A block preceded by `<!-- readme: typecheck-only -->` is not run, by `<!-- readme: skip (why) -->`
@@ -18,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { blockName, extractBlocks, parseDirective, type CodeBlock } from './readme/blocks.ts'
 import { README_USER, startLocalAws } from './readme/local-aws.ts'
 import { createSandbox, registrySpecifiers, resolveExport, type Sandbox } from './readme/sandbox.ts'
+import { isWorkersExample, runInWorkerd } from './readme/workerd.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const markdown = readFileSync(join(root, 'README.md'), 'utf8')
@@ -172,6 +174,16 @@ async function runExample(block: CodeBlock) {
     await runChild('bash', [file], exampleEnv())
     return
   }
+  if (isWorkersExample(block.code)) {
+    const bindings = {
+      ROLE_ARN: exampleEnv().ROLE_ARN,
+      AWS_ACCESS_KEY_ID: README_USER.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: README_USER.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+    }
+    await runInWorkerd(block.code, { resolveDir: sandbox.dir, localUrl: aws.url, bindings })
+    return
+  }
   if (isDenoExample(block.code)) {
     const file = fileOf(block, block.language)
     writeFileSync(file, block.code)
@@ -253,6 +265,16 @@ describe('the README harness itself', () => {
     const code = `import { AwsClient } from 'aws4fetch'\nconst aws = new AwsClient({ accessKeyId: process.env.AWS_ACCESS_KEY_ID!, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY! })\nconst res = await aws.fetch('https://sts.us-east-1.amazonaws.com/', { method: 'POST', body: 'Action=GetCallerIdentity&Version=2011-06-15' })\nif (!res.ok) throw new Error(await res.text())\n`
     await runExample(sample(90008, 'ts', code))
     expect(aws.sts.state.requests.at(-1)!.params.Action).toBe('GetCallerIdentity')
+  })
+
+  it('runs a Workers example in workerd and fails one that answers an error', async () => {
+    const worker = (status: number) =>
+      `import { getCallerIdentity } from 'edge-sts'\nexport default {\n  async fetch(request: Request, env: Env): Promise<Response> {\n    const id = await getCallerIdentity({ credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }, region: 'ap-south-1' })\n    return new Response(id.Arn, { status: ${status} })\n  },\n}\n`
+    await runExample(sample(90009, 'ts', worker(200)))
+    expect(aws.sts.state.requests.at(-1)!.headers.host).toBe('sts.ap-south-1.amazonaws.com')
+    await expect(runExample(sample(90010, 'ts', worker(500)))).rejects.toThrow(
+      /the Worker answered 500: arn:aws:iam::123456789012:user\/readme/,
+    )
   })
 
   it('fails an example that throws (late too), that leaves AWS, or whose call STS refuses', async () => {

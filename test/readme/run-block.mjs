@@ -1,10 +1,8 @@
 // Runs one README example (a module file) offline, in Node or Deno: `run-block.mjs <file>`.
 // Before the example loads, the global fetch is routed: https://*.amazonaws.com goes to the local
 // AWS of the test (README_LOCAL_URL) with the original host in `x-readme-host`, loopback passes,
-// and anything else throws, so no example reaches the internet. A module that exports a Workers
-// handler (`export default { fetch }`) is then called once with a request, the environment as its
-// bindings, and must answer 2xx. The run fails on a throw, an unhandled rejection, or a hang (the
-// test's time limit).
+// and anything else throws, so no example reaches the internet. The run fails on a throw, an
+// unhandled rejection, or a hang (the test's time limit).
 const isDeno = typeof globalThis.Deno !== 'undefined'
 const environment = isDeno ? globalThis.Deno.env.toObject() : globalThis.process.env
 const file = isDeno ? globalThis.Deno.args[0] : globalThis.process.argv[2]
@@ -34,15 +32,7 @@ globalThis.fetch = async function routedFetch(input, init) {
 
 try {
   // `file` is an absolute path (the test writes each example to its own file).
-  const example = await import(`file://${file}`)
-  const handler = example.default
-  if (handler && typeof handler.fetch === 'function') {
-    const context = { waitUntil() {}, passThroughOnException() {} }
-    const response = await handler.fetch(new Request('http://localhost/'), environment, context)
-    const text = await response.text()
-    if (!(response.status >= 200 && response.status < 300))
-      throw new Error(`the Workers handler answered ${response.status}: ${text}`)
-  }
+  await import(`file://${file}`)
   // No exit here: the process ends when the example's work does (a promise it did not await
   // included), and an unhandled rejection still fails it.
 } catch (error) {
