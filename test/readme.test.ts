@@ -134,9 +134,12 @@ const runChild = async (file: string, args: string[], env: Record<string, string
 const fileOf = (block: CodeBlock, extension: string) =>
   join(sandbox.dir, `readme-${block.line}.${extension}`)
 
-// One strict program for all non-Deno TypeScript examples, built on first use.
+// One strict program for all non-Deno TypeScript examples, built on first use. It also checks a
+// file with a known type error, so the harness's test of its own type check needs no second program.
+const TYPE_ERROR_SAMPLE = `import { assumeRole } from 'edge-sts'\nawait assumeRole({ RoleArn: 1 }, {})\n`
+const typeErrorSampleFile = () => join(sandbox.dir, 'harness-type-error.ts')
 let nodeTypeErrors: Map<string, string[]> | undefined
-const typeErrorsOf = (block: CodeBlock) => {
+const typeErrorsOfFile = (file: string) => {
   if (!nodeTypeErrors) {
     const files = blocks
       .filter((each) => each.language === 'ts' && !isDenoExample(each.code))
@@ -144,9 +147,10 @@ const typeErrorsOf = (block: CodeBlock) => {
         writeFileSync(fileOf(each, 'ts'), each.code)
         return fileOf(each, 'ts')
       })
-    nodeTypeErrors = sandbox.typecheck(files)
+    writeFileSync(typeErrorSampleFile(), TYPE_ERROR_SAMPLE)
+    nodeTypeErrors = sandbox.typecheck([...files, typeErrorSampleFile()])
   }
-  return nodeTypeErrors.get(fileOf(block, 'ts')) ?? []
+  return nodeTypeErrors.get(file) ?? []
 }
 
 const denoConfigs = () =>
@@ -154,7 +158,7 @@ const denoConfigs = () =>
 
 async function typecheck(block: CodeBlock) {
   if (!isDenoExample(block.code)) {
-    expect(typeErrorsOf(block), 'type errors').toEqual([])
+    expect(typeErrorsOfFile(fileOf(block, 'ts')), 'type errors').toEqual([])
     return
   }
   const file = fileOf(block, 'ts')
@@ -297,13 +301,7 @@ describe('the README harness itself', () => {
   })
 
   it('reports the type errors of a TypeScript example', () => {
-    const file = join(sandbox.dir, 'harness-type-error.ts')
-    writeFileSync(
-      file,
-      `import { assumeRole } from 'edge-sts'\nawait assumeRole({ RoleArn: 1 }, {})\n`,
-    )
-    const errors = sandbox.typecheck([file]).get(file)!
-    expect(errors.join('\n')).toMatch(/line 2: TS2/)
+    expect(typeErrorsOfFile(typeErrorSampleFile()).join('\n')).toMatch(/line 2: TS2/)
   })
 
   it('reads headings, places, languages, indented fences and directives', () => {
