@@ -170,6 +170,16 @@ async function typecheck(block: CodeBlock) {
   )
 }
 
+async function parse(block: CodeBlock) {
+  if (block.language === 'sh') {
+    const file = fileOf(block, 'sh')
+    writeFileSync(file, block.code)
+    await runChild('bash', ['-n', file], exampleEnv())
+    return
+  }
+  await transform(block.code, { loader: 'js', format: 'esm', target: 'es2022' })
+}
+
 async function runExample(block: CodeBlock) {
   const runner = join(root, 'test', 'readme', 'run-block.mjs')
   if (block.language === 'sh') {
@@ -239,6 +249,9 @@ describe('README code blocks', () => {
       const test = broken ? it.fails : it
       const note = broken ? ` (known broken: ${broken})` : ''
       if (block.language === 'ts') test(`type-checks${note}`, () => typecheck(block))
+      // JavaScript and shell have no type check: a block not run is at least parsed.
+      if (block.language !== 'ts' && directive.kind === 'typecheck-only')
+        it('parses (typecheck-only)', () => parse(block))
       if (directive.kind === 'typecheck-only') return
       if (block.language === 'sh' && !CLI_COMMAND.test(withoutComments(block.code))) {
         it.skip('skipped: a shell block without an edge-sts command', () => {})
@@ -298,6 +311,12 @@ describe('the README harness itself', () => {
     const bad = 'edge-sts assume-role --role-arn arn:aws:iam::123456789012:role/locked\n'
     await expect(runExample(sample(90005, 'sh', bad))).rejects.toThrow(/AccessDenied/)
     await expect(runExample(sample(90006, 'sh', 'npm install\n'))).rejects.toThrow(/npm is not run/)
+  })
+
+  it('parses JavaScript and shell blocks that are not run', async () => {
+    await parse(sample(90011, 'js', 'await run(1)\n'))
+    await expect(parse(sample(90012, 'js', 'await run(1\n'))).rejects.toThrow(/Expected/)
+    await expect(parse(sample(90013, 'sh', 'if true; then\n'))).rejects.toThrow(/syntax error/)
   })
 
   it('reports the type errors of a TypeScript example', () => {
