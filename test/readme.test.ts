@@ -27,6 +27,8 @@ const blocks = extractBlocks(markdown)
 const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const run = promisify(execFile)
 const CHILD_TIMEOUT_MS = 30_000
+// A test spawns one child at most (or builds the one TypeScript program): room for a loaded machine.
+const TEST_TIMEOUT_MS = 60_000
 
 /**
  * Blocks that fail today for a defect another change fixes. `it.fails` keeps the list honest: once
@@ -248,7 +250,8 @@ describe('README code blocks', () => {
       const broken = KNOWN_BROKEN[`${block.heading} #${block.index}`]
       const test = broken ? it.fails : it
       const note = broken ? ` (known broken: ${broken})` : ''
-      if (block.language === 'ts') test(`type-checks${note}`, () => typecheck(block))
+      if (block.language === 'ts')
+        test(`type-checks${note}`, () => typecheck(block), TEST_TIMEOUT_MS)
       // JavaScript and shell have no type check: a block not run is at least parsed.
       if (block.language !== 'ts' && directive.kind === 'typecheck-only')
         it('parses (typecheck-only)', () => parse(block))
@@ -257,7 +260,7 @@ describe('README code blocks', () => {
         it.skip('skipped: a shell block without an edge-sts command', () => {})
         return
       }
-      test(`runs${note}`, () => runExample(block))
+      test(`runs${note}`, () => runExample(block), TEST_TIMEOUT_MS)
     })
   }
 })
