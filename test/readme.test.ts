@@ -265,7 +265,7 @@ describe('README code blocks', () => {
   }
 })
 
-describe('the README harness itself', () => {
+describe('the README harness itself', { timeout: TEST_TIMEOUT_MS }, () => {
   const sample = (line: number, language: CodeBlock['language'], code: string): CodeBlock => ({
     heading: 'harness sample',
     index: 1,
