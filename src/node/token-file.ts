@@ -87,6 +87,9 @@ export const fromTokenFile = (options: TokenFileOptions = {}): NodeCredentialPro
     }
     let token: string
     try {
+      // Without surrounding whitespace (a trailing newline), as fromIni's web_identity_token_file.
+      // SDKs differ: the AWS SDK v3 and botocore send the file as read; the cross-SDK recordings
+      // hold both forms.
       token = (await readFile(file)).trim()
     } catch (error) {
       throw new CredentialsError(

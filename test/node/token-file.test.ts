@@ -31,7 +31,7 @@ describe('fromTokenFile against the local STS', () => {
   it('assumes AWS_ROLE_ARN with the token in AWS_WEB_IDENTITY_TOKEN_FILE', async () => {
     const credentials = await fromTokenFile({
       env: {
-        AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile(`${GOOD_TOKEN}\n`),
+        AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile(GOOD_TOKEN),
         AWS_ROLE_ARN: ROLE,
         AWS_ROLE_SESSION_NAME: 'ci-run',
         AWS_ENDPOINT_URL_STS: sts.url,
