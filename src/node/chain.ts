@@ -76,7 +76,7 @@ const remote = (options: NodeProviderChainOptions): Link => {
     if (error instanceof CredentialsError && error.tryNextLink) containerConfigured = false
   }
   if (containerConfigured)
-    return { name: 'container metadata', provider: fromContainerMetadata(options) }
+    return { name: 'container credentials', provider: fromContainerMetadata(options) }
   return { name: 'instance metadata', provider: fromInstanceMetadata(options) }
 }
 
@@ -109,7 +109,9 @@ export const fromNodeProviderChain = (
         return await link.provider()
       } catch (error) {
         if (!(error instanceof CredentialsError) || !error.tryNextLink) throw error
-        reasons.push(error.message)
+        // Each source's own message, named once.
+        const named = error.message.startsWith(`${link.name}: `)
+        reasons.push(named ? error.message : `${link.name}: ${error.message}`)
       }
     }
     throw new CredentialsError(
