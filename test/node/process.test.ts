@@ -130,6 +130,19 @@ describe('fromProcess with real files in a temporary HOME and real subprocesses'
     expect(Date.now() - started).toBeLessThan(4000)
   })
 
+  it('stops a running command when the signal aborts', async () => {
+    await configure('abort', 'sleep 5')
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 200)
+    const started = Date.now()
+    const error = await failure(
+      fromProcess({ env: env(), profile: 'abort', signal: controller.signal })(),
+    )
+    expect(error.code).toBe('ProcessFailed')
+    expect(error.message).toContain('aborted')
+    expect(Date.now() - started).toBeLessThan(4000)
+  })
+
   it('not configured (no profile, no credential_process): the chain tries the next source', async () => {
     await writeFile(join(home, '.aws', 'config'), '[profile plain]\nregion = us-east-1\n')
     const missing = await failure(fromProcess({ env: env(), profile: 'nope' })())

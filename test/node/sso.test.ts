@@ -307,6 +307,19 @@ describe('fromSSO against a local SSO portal and SSO OIDC on 127.0.0.1', () => {
     expect(unreachable.code).toBe('EndpointUnreachable')
   })
 
+  it('stops at once when the signal aborts', async () => {
+    await config(SESSION_CONFIG)
+    await writeCache(await cacheFile({ ssoSession: 'corp', ssoStartUrl: '' }), {
+      accessToken: ACCESS_TOKEN,
+      expiresAt: '2031-01-01T00:00:00Z',
+    })
+    const signal = AbortSignal.abort()
+    const error = await failure(fromSSO({ env: env(), profile: 'dev', now: () => NOW, signal })())
+    expect(error.code).toBe('EndpointUnreachable')
+    expect(error.message).toContain('aborted')
+    expect(seen).toEqual([])
+  })
+
   it('a profile with sso_session but no account and role is for an access token, not credentials', async () => {
     await config(
       '[profile tok]\nsso_session = corp\n[sso-session corp]\nsso_region = us-east-2\nsso_start_url = https://corp.awsapps.com/start\n',
