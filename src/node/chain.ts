@@ -8,6 +8,7 @@ import { fromInstanceMetadata } from './instance-metadata.ts'
 import { fromProcess } from './process.ts'
 import {
   envValue,
+  refreshOptionsOf,
   withDefaults,
   type NodeCredentialIdentity,
   type NodeCredentialProvider,
@@ -120,7 +121,7 @@ export const fromNodeProviderChain = (
       { tryNextLink: true },
     )
   }
-  return cachedProvider(get, options)
+  return cachedProvider(get, refreshOptionsOf(options))
 }
 
 /** The AWS SDK v3 name of {@link fromNodeProviderChain}. */
