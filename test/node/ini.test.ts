@@ -3,8 +3,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { inspect } from 'node:util'
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { CredentialsError } from '../../src/node/errors.ts'
 import { fromIni } from '../../src/node/ini.ts'
@@ -441,97 +439,4 @@ describe('profile-provider STS scenarios (smithy-rs): endpoints, FIPS + dual sta
       expiration: new Date(expected.expiry * 1000),
     })
   })
-})
-
-// The issue asks for fromIni with a role chain and fromProcess to run under Deno and Bun too: the
-// same script (test/fixtures/node-profile-runtime.ts, importing the TypeScript sources) runs in
-// each runtime against real files and the local STS over loopback. A runtime that cannot start
-// fails its test.
-describe('fromIni (role chain) and fromProcess under Node, Deno and Bun', () => {
-  const root = fileURLToPath(new URL('../../', import.meta.url))
-  const script = `${root}test/fixtures/node-profile-runtime.ts`
-  const run = promisify(execFile)
-  const [alice] = USERS
-  let home: string
-  let server: Awaited<ReturnType<typeof startLocalSts>>
-
-  beforeAll(async () => {
-    home = await mkdtemp(join(tmpdir(), 'edge-sts-runtimes-'))
-    await mkdir(join(home, '.aws'))
-    const output = JSON.stringify({
-      Version: 1,
-      AccessKeyId: alice.accessKeyId,
-      SecretAccessKey: alice.secretAccessKey,
-      AccountId: ACCOUNT,
-    })
-    await writeFile(
-      join(home, '.aws', 'config'),
-      [
-        '[profile tool]',
-        `credential_process = echo '${output}'`,
-        '[profile demo]',
-        `role_arn = arn:aws:iam::${ACCOUNT}:role/demo`,
-        'source_profile = tool',
-        '[profile chained]',
-        `role_arn = arn:aws:iam::${ACCOUNT}:role/chained`,
-        'source_profile = demo',
-        'region = us-west-2',
-        '[profile cycle-a]',
-        `role_arn = arn:aws:iam::${ACCOUNT}:role/demo`,
-        'source_profile = cycle-b',
-        '[profile cycle-b]',
-        `role_arn = arn:aws:iam::${ACCOUNT}:role/demo`,
-        'source_profile = cycle-a',
-        '',
-      ].join('\n'),
-    )
-    server = await startLocalSts()
-  })
-  afterAll(async () => {
-    await server.close()
-    await rm(home, { recursive: true, force: true })
-  })
-  beforeEach(() => server.sts.reset())
-
-  const check = async (runtime: string, file: string, args: string[]) => {
-    const input = { env: { HOME: home, PATH: process.env.PATH!, AWS_ENDPOINT_URL_STS: server.url } }
-    const { stdout } = await run(file, [...args, script, JSON.stringify(input)], {
-      cwd: root,
-      timeout: 60_000,
-      killSignal: 'SIGKILL',
-      env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
-    }).catch((error) => {
-      throw new Error(
-        `${runtime} could not run the script: ${error.message}\n${error.stderr ?? ''}`,
-      )
-    })
-    const result = JSON.parse(stdout.trim().split('\n').pop()!)
-    expect(result.process).toEqual({ accessKeyId: alice.accessKeyId, accountId: ACCOUNT })
-    expect(result.chain).toMatchObject({ expirationIsDate: true, accountId: ACCOUNT })
-    expect(server.sts.sessions.get(result.chain.accessKeyId)?.roleArn).toBe(
-      `arn:aws:iam::${ACCOUNT}:role/chained`,
-    )
-    expect(server.sts.state.requests.map((request) => request.params.RoleArn)).toEqual([
-      `arn:aws:iam::${ACCOUNT}:role/demo`,
-      `arn:aws:iam::${ACCOUNT}:role/chained`,
-    ])
-    expect(result.cycle).toEqual({
-      name: 'CredentialsError',
-      code: 'ProfileCycle',
-      tryNextLink: false,
-    })
-  }
-  const bin = (name: string) => `${root}node_modules/.bin/${name}`
-
-  it('Node', () => check('node', process.execPath, ['--import', 'tsx']))
-  it('Deno (network to 127.0.0.1 only)', () =>
-    check('deno', bin('deno'), [
-      'run',
-      '--no-prompt',
-      '--allow-net=127.0.0.1',
-      '--allow-read',
-      '--allow-run',
-      '--allow-env',
-    ]))
-  it('Bun', () => check('bun', bin('bun'), []))
 })
