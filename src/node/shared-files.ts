@@ -240,32 +240,31 @@ const openSection = (header: string, state: ParseState): ProfileSection => {
   return newSection()
 }
 
-/** Appends an indented line to the property above it (as a sub-property when it has them). */
+/**
+ * Appends an indented line to the property above it, trimmed and otherwise as written (as the
+ * cross-SDK parser does). Under a property with an empty value the line must be a `name = value`
+ * sub-property ({@link subPropertiesOf} reads them).
+ */
 const continueProperty = (property: CurrentProperty, line: string, at: Position): void => {
   const continuation = line.trim()
-  if (!property.hasSubProperties) {
-    property.section[property.name] += `\n${continuation}`
-    return
+  if (property.hasSubProperties) {
+    const equals = continuation.indexOf('=')
+    if (equals === -1)
+      throw parseError(
+        at.file,
+        at.line,
+        "Expected an '=' sign defining a sub-property",
+        'Write indented sub-properties as name = value',
+      )
+    if (continuation.slice(0, equals).trim() === '')
+      throw parseError(
+        at.file,
+        at.line,
+        'Sub-property did not have a name',
+        'Write indented sub-properties as name = value',
+      )
   }
-  const equals = continuation.indexOf('=')
-  if (equals === -1)
-    throw parseError(
-      at.file,
-      at.line,
-      "Expected an '=' sign defining a sub-property",
-      'Write indented sub-properties as name = value',
-    )
-  const subName = continuation.slice(0, equals).trim()
-  if (subName === '')
-    throw parseError(
-      at.file,
-      at.line,
-      'Sub-property did not have a name',
-      'Write indented sub-properties as name = value',
-    )
-  const subValue = continuation.slice(equals + 1).trim()
-  const definition = subValue === '' ? `${subName} =` : `${subName} = ${subValue}`
-  property.section[property.name] += `\n${definition}`
+  property.section[property.name] += `\n${continuation}`
 }
 
 /** Reads `name = value` (name lower case, inline comment removed) into `section`. */
@@ -450,7 +449,8 @@ export const subPropertiesOf = (value: string | undefined): ProfileSection => {
     const equals = line.indexOf('=')
     if (equals === -1) continue
     const name = line.slice(0, equals).trim().toLowerCase()
-    if (isValidName(name)) properties[name] = line.slice(equals + 1).trim()
+    const subValue = withoutInlineComment(line.slice(equals)).slice(1).trim()
+    if (isValidName(name)) properties[name] = subValue
   }
   return properties
 }

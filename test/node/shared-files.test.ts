@@ -14,6 +14,7 @@ import {
   sectionOf,
   selectedProfileName,
   sharedFilePaths,
+  subPropertiesOf,
 } from '../../src/node/shared-files.ts'
 
 const vectors = new URL('../../../shared/vectors/credentials/', import.meta.url)
@@ -168,6 +169,9 @@ describe('parser details', () => {
     )
     expect(plain(parsed.profiles)).toEqual({ default: {} })
     expect(plain(parsed.services)).toEqual({ s: { sts: '\nendpoint_url = http://x' } })
+    expect(plain(subPropertiesOf('\nEndpoint_URL=http://y # note\nin valid = z'))).toEqual({
+      endpoint_url: 'http://y',
+    })
   })
 })
 
