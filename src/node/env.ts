@@ -12,8 +12,9 @@ import {
  * Credentials from the environment, as the AWS SDK v3 `fromEnv`: `AWS_ACCESS_KEY_ID` and
  * `AWS_SECRET_ACCESS_KEY` (both set and not blank), with `AWS_SESSION_TOKEN`,
  * `AWS_CREDENTIAL_EXPIRATION` (an ISO 8601 date), `AWS_ACCOUNT_ID` and `AWS_CREDENTIAL_SCOPE`
- * when set. The variables are read on every call. Rejects with a {@link CredentialsError}: `CredentialsNotFound` (with
- * `tryNextLink`) when the keys are not both set, `InvalidProfile` when the expiration is not a date.
+ * when set. The variables are read on every call. Rejects with a {@link CredentialsError}:
+ * `CredentialsNotFound` (with `tryNextLink`) when the keys are not both set, `InvalidProfile` when
+ * the expiration is not a date.
  *
  * @example
  * const credentials = await fromEnv()()
