@@ -2,8 +2,8 @@ import { StsError } from './errors.ts'
 import {
   ARN,
   NAME,
-  int,
   list,
+  num,
   one,
   req,
   str,
@@ -64,41 +64,69 @@ export interface AssumeRoleOutput {
   RequestId?: string
 }
 
-const invalid = (x: XmlFields, what: string): never => {
-  throw new StsError('InvalidResponse', `the STS response has no valid ${what}`, {
+/** The error of a response that lacks a field or holds a malformed one. */
+const badResponse = (x: XmlFields, what: string): StsError =>
+  new StsError('InvalidResponse', `the STS response has no valid ${what}`, {
     requestId: x.requestId,
   })
+
+/** A required key or token: keys and tokens cannot contain whitespace (documentation samples wrap them). */
+const secretText = (x: XmlFields, path: string): string => {
+  const value = x.values[path]?.replace(/\s+/g, '')
+  if (!value) throw badResponse(x, path)
+  return value
+}
+
+/** A required date field, from its text. */
+const dateOf = (x: XmlFields, path: string, value: string | undefined): Date => {
+  const date = new Date(value!)
+  if (isNaN(+date)) throw badResponse(x, path)
+  return date
 }
 
 /** Reads `Credentials` (all four fields required: a half-filled result is never returned). */
-export const credentialsOf = (x: XmlFields): StsCredentials => {
-  // Keys and tokens cannot contain whitespace; documentation samples wrap them for display.
-  const [AccessKeyId, SecretAccessKey, SessionToken, e] = [
-    'AccessKeyId',
-    'SecretAccessKey',
-    'SessionToken',
-    'Expiration',
-  ].map(
-    (p) => x.values['Credentials.' + p]?.replace(/\s+/g, '') || invalid(x, 'Credentials.' + p),
-  ) as string[]
-  const Expiration = new Date(e!)
-  return isNaN(+Expiration)
-    ? invalid(x, 'Credentials.Expiration')
-    : {
-        AccessKeyId: AccessKeyId!,
-        SecretAccessKey: SecretAccessKey!,
-        SessionToken: SessionToken!,
-        Expiration,
-      }
-}
+export const credentialsOf = (x: XmlFields): StsCredentials => ({
+  AccessKeyId: secretText(x, 'Credentials.AccessKeyId'),
+  SecretAccessKey: secretText(x, 'Credentials.SecretAccessKey'),
+  SessionToken: secretText(x, 'Credentials.SessionToken'),
+  Expiration: dateOf(x, 'Credentials.Expiration', secretText(x, 'Credentials.Expiration')),
+})
 
 /** The trimmed text of an optional field. */
-export const text = (x: XmlFields, p: string): string | undefined => x.values[p]?.trim()
+export const text = (x: XmlFields, path: string): string | undefined => x.values[path]?.trim()
 
 /** An optional non-negative integer field. */
-const count = (x: XmlFields, p: string): number | undefined => {
-  const v = text(x, p)
-  return v == null ? undefined : /^\d+$/.test(v) ? +v : invalid(x, p)
+const count = (x: XmlFields, path: string): number | undefined => {
+  const value = text(x, path)
+  if (value == null) return undefined
+  if (!/^\d+$/.test(value)) throw badResponse(x, path)
+  return +value
+}
+
+// Integer leaves of the outputs; every other leaf is text.
+const COUNTS = /^(PackedPolicySize|SessionTokenUtilization|SessionTokenSize|ScopedPoliciesCount)$/
+
+/**
+ * Adds the optional leaves of a result that the response holds, and its RequestId: dotted leaves
+ * (AssumedRoleUser.Arn, TrustedIdentityPropagationContext.OriginIdentity.Subject) nest, counts are
+ * numbers, absent fields are left out (no key holds `undefined`).
+ */
+const addLeaves = <O>(x: XmlFields, leaves: readonly string[], result: Record<string, any>): O => {
+  for (const leaf of leaves) {
+    const value = text(x, leaf)
+    if (value == null) continue
+    const path = leaf.split('.')
+    const last = path.pop()!
+    let target = result
+    for (const key of path) {
+      target[key] ??= {}
+      target = target[key]
+    }
+    if (COUNTS.test(last)) target[last] = count(x, leaf)
+    else target[last] = value
+  }
+  if (x.requestId != null) result.RequestId = x.requestId
+  return result as O
 }
 
 const TAG = (min: number, max: number): Check => str(min, max, /[^\p{L}\p{Z}\p{N}_.:/=+\-@]/u)
@@ -114,34 +142,44 @@ const CREDENTIAL_PATHS = [
   'Credentials.SessionToken',
   'Credentials.Expiration',
 ]
-const TOKEN_SIZE = () => int(0, 4096)
-// Integer leaves of the outputs; every other leaf is text.
-const COUNTS = /^(PackedPolicySize|SessionTokenUtilization|SessionTokenSize|ScopedPoliciesCount)$/
+const TOKEN_SIZE = () => num(0, 4096)
 
 // The MFA device and its code are only meaningful together.
-const mfaPair = (i: { SerialNumber?: string; TokenCode?: string }, add: Add) =>
-  (i.SerialNumber == null) != (i.TokenCode == null) &&
-  add(
-    i.TokenCode == null ? 'TokenCode' : 'SerialNumber',
-    'requires',
-    'SerialNumber and TokenCode go together',
-  )
+const mfaPair = (input: { SerialNumber?: string; TokenCode?: string }, add: Add) => {
+  const hasSerial = input.SerialNumber != null
+  const hasCode = input.TokenCode != null
+  if (hasSerial && !hasCode) add('TokenCode', 'requires', 'SerialNumber and TokenCode go together')
+  if (hasCode && !hasSerial)
+    add('SerialNumber', 'requires', 'SerialNumber and TokenCode go together')
+}
 
-const assumeRoleExtra = (i: AssumeRoleInput, add: Add) => {
-  const seen = new Set()
-  ;[i.Tags ?? []].flat().forEach((t, n) => {
-    const k = String(t?.Key).toLowerCase()
-    if (seen.has(k))
-      add(`Tags[${n}].Key`, 'unique', 'repeats a tag key (tag keys are case-insensitive)')
-    seen.add(k)
-  })
-  mfaPair(i, add)
-  // The API reference: inline and managed session policies together take at most 2,048 plaintext characters.
-  let plain = i.Policy?.length ?? 0
-  if (plain <= 2048)
-    for (const a of [i.PolicyArns ?? []].flat())
-      if ((plain += a?.arn?.length ?? 0) > 2048)
-        return add('Policy', 'length', 'with PolicyArns must be at most 2048 characters in all')
+// Tag keys are case-insensitive: each may appear once. (An index loop: holes keep their index.)
+const uniqueTagKeys = (tags: unknown, add: Add) => {
+  if (!Array.isArray(tags)) return
+  const seen = new Set<string>()
+  for (let index = 0; index < tags.length; index++) {
+    const key = String(tags[index]?.Key).toLowerCase()
+    if (seen.has(key))
+      add(`Tags[${index}].Key`, 'unique', 'repeats a tag key (tag keys are case-insensitive)')
+    seen.add(key)
+  }
+}
+
+// The API reference: inline and managed session policies together take at most 2,048 plaintext characters.
+const policyLength = (input: AssumeRoleInput, add: Add) => {
+  const inline = input.Policy?.length ?? 0
+  let plain = inline
+  if (Array.isArray(input.PolicyArns))
+    for (const policyArn of input.PolicyArns) plain += policyArn?.arn?.length ?? 0
+  // A Policy too long on its own breaks its own rule.
+  if (inline <= 2048 && plain > 2048)
+    add('Policy', 'length', 'with PolicyArns must be at most 2048 characters in all')
+}
+
+const assumeRoleExtra = (input: AssumeRoleInput, add: Add) => {
+  uniqueTagKeys(input.Tags, add)
+  mfaPair(input, add)
+  policyLength(input, add)
 }
 
 /** AssumeRole: the rules of the STS API reference, checked before anything is sent. */
@@ -155,9 +193,9 @@ export const AssumeRole: Operation<AssumeRoleInput, AssumeRoleOutput> = {
         RoleSessionName: req(NAME(2, 64)),
         PolicyArns: POLICY_ARNS(),
         Policy: POLICY(),
-        DurationSeconds: int(900, 43200),
+        DurationSeconds: num(900, 43200),
         Tags: TAGS(),
-        TransitiveTagKeys: list(50, req(TAG(1, 128))),
+        TransitiveTagKeys: list(50, TAG(1, 128)),
         ExternalId: str(2, 1224, /[^\w+=,.@:/-]/),
         SerialNumber: SERIAL(),
         TokenCode: TOKEN_CODE(),
@@ -183,20 +221,13 @@ export const AssumeRole: Operation<AssumeRoleInput, AssumeRoleOutput> = {
   out: (x) => {
     const id = text(x, 'AssumedRoleUser.AssumedRoleId')
     const arn = text(x, 'AssumedRoleUser.Arn')
-    return {
+    // Both or neither: a half-filled AssumedRoleUser is a broken response.
+    if (!id != !arn) throw badResponse(x, 'AssumedRoleUser')
+    const result = addLeaves<AssumeRoleOutput>(x, AssumeRole.paths.slice(6), {
       Credentials: credentialsOf(x),
-      AssumedRoleUser:
-        id && arn
-          ? { AssumedRoleId: id, Arn: arn }
-          : id || arn
-            ? invalid(x, 'AssumedRoleUser')
-            : undefined,
-      PackedPolicySize: count(x, 'PackedPolicySize'),
-      SourceIdentity: text(x, 'SourceIdentity'),
-      SessionTokenUtilization: count(x, 'SessionTokenUtilization'),
-      SessionTokenSize: count(x, 'SessionTokenSize'),
-      RequestId: x.requestId,
-    }
+    })
+    if (id) result.AssumedRoleUser = { AssumedRoleId: id, Arn: arn! }
+    return result
   },
 }
 
@@ -230,19 +261,9 @@ const op = <I, O>(
     check: (input) => validate(input ?? {}, spec(), extra),
     paths: credentials ? [...CREDENTIAL_PATHS, ...own] : own,
     out: (x) => {
-      const o: Record<string, unknown> = credentials ? { Credentials: credentialsOf(x) } : {}
-      for (const l of own) {
-        const v = text(x, l)
-        if (v == null) continue
-        // Dotted leaves (AssumedRoleUser.Arn, TrustedIdentityPropagationContext.OriginIdentity.Subject) nest; counts are numbers.
-        const path = l.split('.')
-        const last = path.pop()!
-        let t = o as Record<string, any>
-        for (const k of path) t = t[k] ??= {}
-        t[last] = COUNTS.test(last) ? count(x, l) : v
-      }
-      o.RequestId = x.requestId
-      return o as O
+      const result: Record<string, unknown> = {}
+      if (credentials) result.Credentials = credentialsOf(x)
+      return addLeaves(x, own, result)
     },
   }
 }
@@ -300,7 +321,7 @@ export const AssumeRoleWithWebIdentity = /* @__PURE__ */ op<
     ProviderId: str(4, 2048),
     PolicyArns: POLICY_ARNS(),
     Policy: POLICY(),
-    DurationSeconds: int(900, 43200),
+    DurationSeconds: num(900, 43200),
     MinimumSessionTokenSize: TOKEN_SIZE(),
   }),
   [
@@ -350,7 +371,7 @@ export const AssumeRoleWithSAML = /* @__PURE__ */ op<
     SAMLAssertion: req(str(4, 100000)),
     PolicyArns: POLICY_ARNS(),
     Policy: POLICY(),
-    DurationSeconds: int(900, 43200),
+    DurationSeconds: num(900, 43200),
     MinimumSessionTokenSize: TOKEN_SIZE(),
   }),
   [
@@ -381,7 +402,7 @@ export interface GetSessionTokenInput {
 export const GetSessionToken = /* @__PURE__ */ op<GetSessionTokenInput, CredentialsOutput>(
   'GetSessionToken',
   () => ({
-    DurationSeconds: int(900, 129600),
+    DurationSeconds: num(900, 129600),
     SerialNumber: SERIAL(),
     TokenCode: TOKEN_CODE(),
     MinimumSessionTokenSize: TOKEN_SIZE(),
@@ -414,7 +435,7 @@ export const GetFederationToken = /* @__PURE__ */ op<
     Name: req(NAME(2, 32)),
     Policy: POLICY(),
     PolicyArns: POLICY_ARNS(),
-    DurationSeconds: int(900, 129600),
+    DurationSeconds: num(900, 129600),
     Tags: TAGS(),
     MinimumSessionTokenSize: TOKEN_SIZE(),
   }),
@@ -435,7 +456,7 @@ export const AssumeRoot = /* @__PURE__ */ op<AssumeRootInput, CredentialsOutput>
   () => ({
     TargetPrincipal: req(str(12, 2048)),
     TaskPolicyArn: req(struct({ arn: ARN() })),
-    DurationSeconds: int(0, 900),
+    DurationSeconds: num(0, 900),
     MinimumSessionTokenSize: TOKEN_SIZE(),
   }),
   ['SourceIdentity'],
@@ -492,16 +513,16 @@ export const GetScopedCredentials = /* @__PURE__ */ op<
   'GetScopedCredentials',
   () => ({
     Policy: POLICY(),
-    DurationSeconds: int(1, 129600),
+    DurationSeconds: num(1, 129600),
     MinimumSessionTokenSize: TOKEN_SIZE(),
     ScopedSessionDescription: str(0, 256),
   }),
   ['SessionInfo.ScopedSessionId', 'SessionInfo.Arn', 'ScopedPoliciesCount', 'SourceIdentity'],
   true,
-  (i, add) =>
-    i.Policy == null &&
-    i.DurationSeconds == null &&
-    add('Policy', 'requires', 'or DurationSeconds (or both) is required'),
+  (input, add) => {
+    if (input.Policy == null && input.DurationSeconds == null)
+      add('Policy', 'requires', 'or DurationSeconds (or both) is required')
+  },
 )
 
 /** Output of GetDelegatedAccessToken. */
@@ -540,19 +561,27 @@ export interface GetWebIdentityTokenOutput {
   RequestId?: string
 }
 // RFC 6749 §3.3 scopes as the API reference restricts them: printable ASCII but `"`, `,` and `\`, single spaces between.
-const scopeRules = (i: GetWebIdentityTokenInput, add: Add) => {
-  const s = i.Scope
-  if (typeof s != 'string') return
-  if (!/^[!#-+\--[\]-~]+( [!#-+\--[\]-~]+)*$/.test(s))
+const scopeRules = (input: GetWebIdentityTokenInput, add: Add) => {
+  const scope = input.Scope
+  if (typeof scope != 'string') return
+  const values = scope.split(' ')
+  if (!/^[!#-+\--[\]-~]+( [!#-+\--[\]-~]+)*$/.test(scope))
     add(
       'Scope',
       'pattern',
       'must be scope values of printable ASCII but `"`, `,` and `\\`, separated by single spaces',
     )
-  else if (new Set(s.split(' ')).size < s.split(' ').length)
-    add('Scope', 'unique', 'repeats a scope value')
-  if (i.SubjectMode != 'OriginIdentity' || i.Audience?.length != 1)
+  else if (new Set(values).size < values.length) add('Scope', 'unique', 'repeats a scope value')
+  if (input.SubjectMode != 'OriginIdentity' || input.Audience?.length != 1)
     add('Scope', 'requires', "needs SubjectMode 'OriginIdentity' and exactly one Audience")
+}
+// 1 to 10 audiences.
+const AUDIENCE = (): Check => {
+  const items = list(10, str(1, 1000))
+  return (value, param, add) => {
+    if (Array.isArray(value) && !value.length) add(param, 'count', 'must have at least 1 item')
+    else items(value, param, add)
+  }
 }
 /** GetWebIdentityToken: a JWT signed by STS that names the caller, for services that accept OIDC. */
 export const GetWebIdentityToken: Operation<GetWebIdentityTokenInput, GetWebIdentityTokenOutput> = {
@@ -561,12 +590,8 @@ export const GetWebIdentityToken: Operation<GetWebIdentityTokenInput, GetWebIden
     validate(
       input,
       {
-        Audience: req((v, p, add) =>
-          Array.isArray(v) && !v.length
-            ? add(p, 'count', 'must have at least 1 item')
-            : list(10, req(str(1, 1000)))(v, p, add),
-        ),
-        DurationSeconds: int(60, 3600),
+        Audience: req(AUDIENCE()),
+        DurationSeconds: num(60, 3600),
         SigningAlgorithm: req(one('RS256', 'ES384')),
         Scope: str(1, 2048),
         SubjectMode: one('AWSIdentity', 'OriginIdentity'),
@@ -575,13 +600,9 @@ export const GetWebIdentityToken: Operation<GetWebIdentityTokenInput, GetWebIden
       scopeRules,
     ),
   paths: ['WebIdentityToken', 'Expiration'],
-  out: (x) => {
-    const Expiration = new Date(text(x, 'Expiration')!)
-    return {
-      WebIdentityToken:
-        x.values.WebIdentityToken?.replace(/\s+/g, '') || invalid(x, 'WebIdentityToken'),
-      Expiration: isNaN(+Expiration) ? invalid(x, 'Expiration') : Expiration,
-      RequestId: x.requestId,
-    }
-  },
+  out: (x) =>
+    addLeaves(x, [], {
+      WebIdentityToken: secretText(x, 'WebIdentityToken'),
+      Expiration: dateOf(x, 'Expiration', text(x, 'Expiration')),
+    }),
 }
