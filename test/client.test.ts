@@ -205,6 +205,31 @@ describe('assumeRole with a stubbed fetch', () => {
     expect(err.cause).toBeInstanceOf(TypeError)
   })
 
+  it('says which host could not be reached and why (Node puts the reason in a cause)', async () => {
+    const dns = Object.assign(new Error('getaddrinfo ENOTFOUND sts.us-east1.amazonaws.com'), {
+      code: 'ENOTFOUND',
+    })
+    const s = stub(new TypeError('fetch failed', { cause: dns }))
+    const err = await run({ fetch: s.fetch, region: 'us-east1', maxAttempts: 1 }).catch((e) => e)
+    expect(err).toMatchObject({ code: 'NetworkError', retryable: true })
+    expect(err.message).toBe(
+      'could not reach sts.us-east1.amazonaws.com: getaddrinfo ENOTFOUND sts.us-east1.amazonaws.com',
+    )
+    // An AggregateError of Node's dual-stack connect has an empty message: its code says it.
+    const refused = Object.assign(new AggregateError([], ''), { code: 'ECONNREFUSED' })
+    const s2 = stub(new TypeError('fetch failed', { cause: refused }))
+    const err2 = await run({ fetch: s2.fetch, maxAttempts: 1 }).catch((e) => e)
+    expect(err2.message).toBe('could not reach sts.us-east-1.amazonaws.com: ECONNREFUSED')
+  })
+
+  it('keeps a secret a broken fetch quotes out of the network error', async () => {
+    const s = stub(new TypeError(`fetch failed for ${credentials.secretAccessKey}`))
+    const err = await run({ fetch: s.fetch, maxAttempts: 1 }).catch((e) => e)
+    expect(err.message).toBe(
+      'could not reach sts.us-east-1.amazonaws.com: fetch failed for [redacted]',
+    )
+  })
+
   it('times out each attempt and reports TimeoutError', async () => {
     const hang = vi.fn(
       (_u: string, init: RequestInit) =>
