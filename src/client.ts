@@ -54,7 +54,8 @@ export interface StsConfig {
   maxResponseBytes?: number | undefined
 }
 
-const nonEmpty: Check = (value, param, add) => {
+/** @internal A non-empty string, as the signer requires of keys, region and service. */
+export const nonEmpty: Check = (value, param, add) => {
   if (!value || typeof value != 'string') add(param, 'required', 'must be a non-empty string')
 }
 
@@ -80,7 +81,8 @@ export const identity: Check = (value, param, add) => {
   }
 }
 
-const credentialsSource: Check = (value, param, add) => {
+/** @internal Static credentials or a provider function. */
+export const credentialsSource: Check = (value, param, add) => {
   if (value != null && typeof value != 'function') identity(value, param, add)
 }
 
@@ -215,7 +217,8 @@ const sleep = (ms: number, signal?: AbortSignal | null) =>
   })
 
 // An error whose text quotes a secret is made again without it (the stack holds the first message).
-const redact = (error: StsError, secrets: (string | undefined)[]): StsError => {
+/** @internal */
+export const redact = (error: StsError, secrets: (string | undefined)[]): StsError => {
   let message = error.message
   for (const secret of secrets)
     if (secret && secret.length > 3) message = message.split(secret).join('[redacted]')
@@ -243,8 +246,8 @@ export const reasonOf = (error: unknown): string => {
 }
 
 /** @internal The error of a request that got no response: the host and the underlying reason. */
-export const unreachable = (url: URL, error: unknown): StsError =>
-  new StsError('NetworkError', `could not reach ${url.host}: ${reasonOf(error)}`, { cause: error })
+export const unreachable = (host: string, error: unknown): StsError =>
+  new StsError('NetworkError', `could not reach ${host}: ${reasonOf(error)}`, { cause: error })
 
 /**
  * @internal Credentials from a source: static ones as they are (checked with the config), a
@@ -330,7 +333,7 @@ export const call = async <I, O>(
       else if (error instanceof StsError) failure = error
       else if (error instanceof EdgeStsError) throw error
       else if (response) failure = new StsError('NetworkError', reasonOf(error), { cause: error })
-      else failure = unreachable(url, error)
+      else failure = unreachable(url.host, error)
       failure = redact(failure, secrets)
       // A clock-skew rejection: learn the offset from the response's Date header and sign again, once.
       const date = Date.parse(response?.headers.get('date')!)
