@@ -4,18 +4,7 @@ import { toForm } from './query.ts'
 import { FORM, signForm, type Credentials } from './sigv4.ts'
 import { readStsXml } from './xml.ts'
 import { uriEncode } from './encode.ts'
-import {
-  bool,
-  checkFields,
-  collect,
-  func,
-  num,
-  req,
-  str,
-  wrongType,
-  type Add,
-  type Check,
-} from './validate.ts'
+import { checkFields, collect, num, req, str, typed, wrongType, type Check } from './validate.ts'
 
 /** Static credentials, or a function that returns them (e.g. a caching provider). */
 export type CredentialsSource = Credentials | (() => Credentials | Promise<Credentials>)
@@ -72,8 +61,6 @@ export const identity: Check = (value, param, add) => {
       'type',
       'has the keys of STS Credentials (AccessKeyId, ...): convert with toIdentity()',
     )
-  } else if (typeof value.then == 'function') {
-    add(param, 'type', 'is a promise: give the provider function itself, or await the promise')
   } else {
     nonEmpty(value.accessKeyId, param + '.accessKeyId', add)
     nonEmpty(value.secretAccessKey, param + '.secretAccessKey', add)
@@ -86,28 +73,18 @@ export const credentialsSource: Check = (value, param, add) => {
   if (value != null && typeof value != 'function') identity(value, param, add)
 }
 
-const abortSignal: Check = (value, param, add) => {
-  if (value != null && typeof value.addEventListener != 'function')
-    wrongType(value, param, add, 'an AbortSignal')
-}
-
 /** @internal The options of retrying calls, shared by the STS client and createSignedFetch. */
 export const retryOptions = (): Record<string, Check> => ({
   credentials: credentialsSource,
-  fetch: func,
+  fetch: typed('function'),
   // setTimeout fires at once for delays past 2^31 - 1 ms.
   timeoutMs: num(1, 2147483647, true),
   maxAttempts: num(1, 10),
   retryDelayMs: num(0, 2147483647, true),
 })
 
-// The options of other clients most often given by mistake, and ours.
-const SDK_NAMES: Record<string, string> = {
-  maxRetries: 'maxAttempts',
-  requestHandler: 'fetch',
-  abortSignal: 'signal',
-  requestTimeout: 'timeoutMs',
-}
+// The AWS SDK's options most often carried over, and ours that do their job.
+const SDK_NAMES: Record<string, string> = { maxRetries: 'maxAttempts', requestHandler: 'fetch' }
 
 /**
  * @internal Checks an options object against `spec` and throws one {@link StsValidationError}
@@ -133,10 +110,10 @@ const ignored: Check = () => {}
 export const checkStsConfig = (config: unknown, also: readonly string[] = []): void => {
   const spec: Record<string, Check> = {
     ...retryOptions(),
-    signal: abortSignal,
+    signal: typed('object', 'an AbortSignal'),
     region: str(0, 100, /[^a-z0-9-]/),
     endpoint: ignored,
-    useFipsEndpoint: bool,
+    useFipsEndpoint: typed('boolean'),
     maxResponseBytes: num(1, 2 ** 30),
   }
   for (const option of also) spec[option] = ignored

@@ -12,7 +12,7 @@ import {
   type CredentialsSource,
 } from './client.ts'
 import { signRequest, type SignOptions } from './sigv4.ts'
-import { bool, req, type Check } from './validate.ts'
+import { req, typed, type Check } from './validate.ts'
 
 /** What {@link createSignedFetch} needs: the signer's options, with credentials that may be a provider. */
 export interface SignedFetchConfig extends Omit<SignOptions, 'credentials' | 'date'> {
@@ -38,11 +38,11 @@ const SIGNED_FETCH_OPTIONS = (): Record<string, Check> => ({
   credentials: req(credentialsSource),
   region: nonEmpty,
   service: nonEmpty,
-  normalizePath: bool,
-  doubleEncode: bool,
-  unsignedPayload: bool,
-  contentSha256: bool,
-  appendSessionToken: bool,
+  normalizePath: typed('boolean'),
+  doubleEncode: typed('boolean'),
+  unsignedPayload: typed('boolean'),
+  contentSha256: typed('boolean'),
+  appendSessionToken: typed('boolean'),
 })
 
 // Throttling a JSON service reports in its x-amzn-ErrorType header, e.g. "ThrottlingException:http://...".

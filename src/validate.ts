@@ -49,15 +49,12 @@ export const num =
       add(param, 'range', `must be ${what} from ${min} to ${max}`)
   }
 
-/** A boolean. */
-export const bool: Check = (value, param, add) => {
-  if (value != null && typeof value != 'boolean') wrongType(value, param, add, 'a boolean')
-}
-
-/** A function. */
-export const func: Check = (value, param, add) => {
-  if (value != null && typeof value != 'function') wrongType(value, param, add, 'a function')
-}
+/** A value of a `typeof` type (`boolean`, `function`, ...), `expected` naming it in messages. */
+export const typed =
+  (type: string, expected = 'a ' + type): Check =>
+  (value, param, add) => {
+    if (value != null && typeof value != type) wrongType(value, param, add, expected)
+  }
 
 /** An array of at most `max` items, each present and checked by `item`. */
 export const list =
