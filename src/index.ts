@@ -58,6 +58,15 @@ export type {
   TrustedIdentityPropagationContext,
   StsCredentials,
   Operation,
+  PolicyDescriptor,
+  Tag,
+  ProvidedContext,
+  AssumedRoleUser,
+  GetAccessKeyInfoInput,
+  GetAccessKeyInfoOutput,
+  DecodeAuthorizationMessageInput,
+  DecodeAuthorizationMessageOutput,
+  GetDelegatedAccessTokenInput,
 } from './operations.ts'
 export {
   fromAssumeRole,

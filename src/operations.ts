@@ -16,8 +16,11 @@ import type { XmlFields } from './xml.ts'
 
 /** Temporary credentials as STS returns them. */
 export interface StsCredentials {
+  /** The access key id of the temporary credentials (`ASIA…`). */
   AccessKeyId: string
+  /** The secret access key: a secret, never logged by this package. */
   SecretAccessKey: string
+  /** The session token, sent with every request signed with these credentials: a secret too. */
   SessionToken: string
   /** When the credentials stop working. */
   Expiration: Date
@@ -25,42 +28,93 @@ export interface StsCredentials {
 
 /** What an STS operation needs: its action, its input rules and how to read its result. */
 export interface Operation<I, O> {
+  /** The STS action, e.g. `AssumeRole`. */
   action: string
   /** Calls without SigV4 (AssumeRoleWithWebIdentity, AssumeRoleWithSAML). */
   unsigned?: boolean
+  /** Throws a `StsValidationError` listing every broken rule of `input`. */
   check: (input: I) => void
+  /** The dotted paths of the result's fields, relative to the `…Result` element. */
   paths: readonly string[]
+  /** Builds the result from the extracted fields. */
   out: (x: XmlFields) => O
+}
+
+/** A managed policy, by ARN (the API's `PolicyDescriptorType`). */
+export interface PolicyDescriptor {
+  /** ARN of the managed policy: 20–2048 characters. */
+  arn: string
+}
+
+/** A session tag. */
+export interface Tag {
+  /** 1–128 characters of letters, digits, spaces and `_.:/=+-@`; unique ignoring case. */
+  Key: string
+  /** 0–256 characters of letters, digits, spaces and `_.:/=+-@`. */
+  Value: string
+}
+
+/** A context assertion from a trusted context provider. */
+export interface ProvidedContext {
+  /** ARN of the context provider: 20–2048 characters. */
+  ProviderArn: string
+  /** The signed context assertion: 4–2048 characters. */
+  ContextAssertion: string
+}
+
+/** The assumed-role user of a session. */
+export interface AssumedRoleUser {
+  /** `AROA…:session-name`: the role id and the session name. */
+  AssumedRoleId: string
+  /** ARN of the session, e.g. `arn:aws:sts::123456789012:assumed-role/demo/session-name`. */
+  Arn: string
 }
 
 /** Input of AssumeRole (AWS SDK v3 `AssumeRoleCommandInput` names and shapes). */
 export interface AssumeRoleInput {
+  /** ARN of the role to assume: 20–2048 characters. */
   RoleArn: string
+  /** Name of the session, seen in CloudTrail and in the assumed-role ARN: 2–64 characters of `[\w+=,.@-]`. */
   RoleSessionName: string
-  PolicyArns?: { arn: string }[]
+  /** Managed policies that narrow the session's permissions: at most 10 ARNs (20–2048 characters each). With `Policy`, at most 2,048 plaintext characters in all. */
+  PolicyArns?: PolicyDescriptor[]
+  /** An inline session policy (JSON) that narrows the session's permissions: 1–2048 characters of TAB, LF, CR and U+0020–U+00FF. */
   Policy?: string
+  /** Seconds the credentials last: 900 (15 minutes) to 43200 (12 hours), at most the role's maximum session duration (STS default 3600; 1 hour at most in a role chain). */
   DurationSeconds?: number
-  Tags?: { Key: string; Value: string }[]
+  /** Session tags: at most 50, keys 1–128 and values 0–256 characters of letters, digits, spaces and `_.:/=+-@`; keys unique ignoring case. */
+  Tags?: Tag[]
+  /** Keys of session tags that pass on to later sessions of a role chain: at most 50, 1–128 characters each. */
   TransitiveTagKeys?: string[]
+  /** The identifier the role's trust policy asks a third party for: 2–1224 characters of `[\w+=,.@:/-]`. */
   ExternalId?: string
+  /** The MFA device: a hardware serial number or a virtual device ARN, 9–256 characters of `[\w+=/:,.@-]`; only with `TokenCode`. */
   SerialNumber?: string
+  /** The 6-digit code of the MFA device; only with `SerialNumber`. Never echoed in errors. */
   TokenCode?: string
+  /** The identity of the person behind the session, kept along a role chain: 2–64 characters of `[\w+=,.@-]`, not starting with `aws:`. */
   SourceIdentity?: string
-  ProvidedContexts?: { ProviderArn: string; ContextAssertion: string }[]
+  /** Context assertions from trusted context providers (e.g. IAM Identity Center): at most 5. */
+  ProvidedContexts?: ProvidedContext[]
   /** Bytes the session token is padded to at least (0–4096). */
   MinimumSessionTokenSize?: number
 }
 
 /** Output of AssumeRole (AWS SDK v3 `AssumeRoleCommandOutput` names and shapes). */
 export interface AssumeRoleOutput {
+  /** The temporary credentials. Pass them on with `toIdentity(Credentials)`. */
   Credentials: StsCredentials
-  AssumedRoleUser?: { AssumedRoleId: string; Arn: string }
+  /** The assumed-role user: its id (`AROA…:session`) and ARN, for policies and logs. */
+  AssumedRoleUser?: AssumedRoleUser
+  /** Percentage (0–100 and above) of the packed size limit that the session policies and tags use; STS rejects the call above 100. */
   PackedPolicySize?: number
+  /** The source identity of the session, when one was set. */
   SourceIdentity?: string
   /** Percentage (0–100) of the maximum session token size that the token uses. */
   SessionTokenUtilization?: number
   /** Bytes of the session token. */
   SessionTokenSize?: number
+  /** The STS request id (for AWS support and CloudTrail). */
   RequestId?: string
 }
 
@@ -233,13 +287,17 @@ export const AssumeRole: Operation<AssumeRoleInput, AssumeRoleOutput> = {
 
 /** The result of every operation that returns temporary credentials. */
 export interface CredentialsOutput {
+  /** The temporary credentials. Pass them on with `toIdentity(Credentials)`. */
   Credentials: StsCredentials
+  /** Percentage (0–100 and above) of the packed size limit that the session policies and tags use; STS rejects the call above 100. */
   PackedPolicySize?: number
+  /** The source identity of the session, when one was set. */
   SourceIdentity?: string
   /** Percentage (0–100) of the maximum session token size that the token uses. */
   SessionTokenUtilization?: number
   /** Bytes of the session token. */
   SessionTokenSize?: number
+  /** The STS request id (for AWS support and CloudTrail). */
   RequestId?: string
 }
 
@@ -273,10 +331,15 @@ const op = <I, O>(
  * `TransactionContext.IdentityProvider` map is not read.)
  */
 export interface TrustedIdentityPropagationContext {
+  /** The user at the origin identity provider. */
   OriginIdentity?: {
+    /** The SAML `NameID` of the user. */
     Subject?: string
+    /** The format of the SAML `NameID` (`persistent`, `transient`, or the full URI). */
     SubjectType?: string
+    /** The SAML issuer (`Issuer` of the response). */
     Issuer?: string
+    /** ARN of the IAM identity provider (OIDC or SAML) that federated the user. */
     FederatedProviderArn?: string
   }
 }
@@ -291,21 +354,34 @@ const ORIGIN = [
 
 /** Input of AssumeRoleWithWebIdentity (an OIDC token: GitHub Actions, Vercel, Cloudflare Access, Kubernetes, ...). */
 export interface AssumeRoleWithWebIdentityInput {
+  /** ARN of the role to assume: 20–2048 characters. */
   RoleArn: string
+  /** Name of the session, seen in CloudTrail and in the assumed-role ARN: 2–64 characters of `[\w+=,.@-]`. */
   RoleSessionName: string
+  /** The OAuth 2.0 access token or OpenID Connect ID token of the identity provider: 4–20000 characters. Never echoed in errors. */
   WebIdentityToken: string
+  /** Only for OAuth 2.0 access tokens of `www.amazon.com` or `graph.facebook.com`: 4–2048 characters. */
   ProviderId?: string
-  PolicyArns?: { arn: string }[]
+  /** Managed policies that narrow the session's permissions: at most 10 ARNs (20–2048 characters each). With `Policy`, at most 2,048 plaintext characters in all. */
+  PolicyArns?: PolicyDescriptor[]
+  /** An inline session policy (JSON) that narrows the session's permissions: 1–2048 characters of TAB, LF, CR and U+0020–U+00FF. */
   Policy?: string
+  /** Seconds the credentials last: 900 to 43200, at most the role's maximum session duration (STS default 3600). */
   DurationSeconds?: number
+  /** Bytes the session token is padded to at least: 0–4096. */
   MinimumSessionTokenSize?: number
 }
 /** Output of AssumeRoleWithWebIdentity. */
 export interface AssumeRoleWithWebIdentityOutput extends CredentialsOutput {
+  /** The `sub` claim of the web identity token: the user at the identity provider. */
   SubjectFromWebIdentityToken?: string
-  AssumedRoleUser?: { AssumedRoleId: string; Arn: string }
+  /** The assumed-role user: its id (`AROA…:session`) and ARN, for policies and logs. */
+  AssumedRoleUser?: AssumedRoleUser
+  /** The issuer of the web identity token (`iss` claim, or the provider id). */
   Provider?: string
+  /** The intended audience of the token (`aud` claim, or the SAML `Audience`). */
   Audience?: string
+  /** The end user behind the session, when STS set one. */
   TrustedIdentityPropagationContext?: TrustedIdentityPropagationContext
 }
 /** AssumeRoleWithWebIdentity: unsigned; the token is the credential. */
@@ -341,22 +417,36 @@ export const AssumeRoleWithWebIdentity = /* @__PURE__ */ op<
 
 /** Input of AssumeRoleWithSAML. */
 export interface AssumeRoleWithSAMLInput {
+  /** ARN of the role to assume: 20–2048 characters. */
   RoleArn: string
+  /** ARN of the SAML provider in IAM that describes the identity provider: 20–2048 characters. */
   PrincipalArn: string
+  /** The base64-encoded SAML authentication response of the identity provider: 4–100000 characters. Never echoed in errors. */
   SAMLAssertion: string
-  PolicyArns?: { arn: string }[]
+  /** Managed policies that narrow the session's permissions: at most 10 ARNs (20–2048 characters each). With `Policy`, at most 2,048 plaintext characters in all. */
+  PolicyArns?: PolicyDescriptor[]
+  /** An inline session policy (JSON) that narrows the session's permissions: 1–2048 characters of TAB, LF, CR and U+0020–U+00FF. */
   Policy?: string
+  /** Seconds the credentials last: 900 to 43200, at most the role's maximum session duration and the SAML `SessionNotOnOrAfter` (STS default 3600). */
   DurationSeconds?: number
+  /** Bytes the session token is padded to at least: 0–4096. */
   MinimumSessionTokenSize?: number
 }
 /** Output of AssumeRoleWithSAML. */
 export interface AssumeRoleWithSAMLOutput extends CredentialsOutput {
-  AssumedRoleUser?: { AssumedRoleId: string; Arn: string }
+  /** The assumed-role user: its id (`AROA…:session`) and ARN, for policies and logs. */
+  AssumedRoleUser?: AssumedRoleUser
+  /** The SAML `NameID` of the user. */
   Subject?: string
+  /** The format of the SAML `NameID` (`persistent`, `transient`, or the full URI). */
   SubjectType?: string
+  /** The SAML issuer (`Issuer` of the response). */
   Issuer?: string
+  /** The intended audience of the token (`aud` claim, or the SAML `Audience`). */
   Audience?: string
+  /** A hash of the issuer, account id and SAML provider name: with `Subject`, it names the user uniquely. */
   NameQualifier?: string
+  /** The end user behind the session, when STS set one. */
   TrustedIdentityPropagationContext?: TrustedIdentityPropagationContext
 }
 /** AssumeRoleWithSAML: unsigned; the base64 SAML assertion is the credential. */
@@ -393,9 +483,13 @@ export const AssumeRoleWithSAML = /* @__PURE__ */ op<
 
 /** Input of GetSessionToken. */
 export interface GetSessionTokenInput {
+  /** Seconds the credentials last: 900 to 129600 (36 hours); 3600 at most for root user credentials (STS default 43200). */
   DurationSeconds?: number
+  /** The MFA device: a hardware serial number or a virtual device ARN, 9–256 characters of `[\w+=/:,.@-]`; only with `TokenCode`. */
   SerialNumber?: string
+  /** The 6-digit code of the MFA device; only with `SerialNumber`. Never echoed in errors. */
   TokenCode?: string
+  /** Bytes the session token is padded to at least: 0–4096. */
   MinimumSessionTokenSize?: number
 }
 /** GetSessionToken: temporary credentials for the calling IAM user, optionally MFA-authenticated. */
@@ -414,16 +508,28 @@ export const GetSessionToken = /* @__PURE__ */ op<GetSessionTokenInput, Credenti
 
 /** Input of GetFederationToken. */
 export interface GetFederationTokenInput {
+  /** Name of the federated user, in its ARN: 2–32 characters of `[\w+=,.@-]`. */
   Name: string
+  /** An inline session policy (JSON) that narrows the session's permissions: 1–2048 characters of TAB, LF, CR and U+0020–U+00FF. */
   Policy?: string
-  PolicyArns?: { arn: string }[]
+  /** Managed policies that narrow the session's permissions: at most 10 ARNs (20–2048 characters each). With `Policy`, at most 2,048 plaintext characters in all. */
+  PolicyArns?: PolicyDescriptor[]
+  /** Seconds the credentials last: 900 to 129600 (36 hours); 3600 at most for root user credentials (STS default 43200). */
   DurationSeconds?: number
-  Tags?: { Key: string; Value: string }[]
+  /** Session tags: at most 50, keys 1–128 and values 0–256 characters of letters, digits, spaces and `_.:/=+-@`; keys unique ignoring case. */
+  Tags?: Tag[]
+  /** Bytes the session token is padded to at least: 0–4096. */
   MinimumSessionTokenSize?: number
 }
 /** Output of GetFederationToken. */
 export interface GetFederationTokenOutput extends CredentialsOutput {
-  FederatedUser?: { FederatedUserId: string; Arn: string }
+  /** The federated user: its id (`account:name`) and ARN. */
+  FederatedUser?: {
+    /** `account-id:name`. */
+    FederatedUserId: string
+    /** ARN of the federated user, e.g. `arn:aws:sts::123456789012:federated-user/name`. */
+    Arn: string
+  }
 }
 /** GetFederationToken: temporary credentials for a federated user. */
 export const GetFederationToken = /* @__PURE__ */ op<
@@ -445,9 +551,13 @@ export const GetFederationToken = /* @__PURE__ */ op<
 
 /** Input of AssumeRoot (a member account's root session, from the management account). */
 export interface AssumeRootInput {
+  /** The member account (12-digit id or ARN) whose root user to act as: 12–2048 characters. */
   TargetPrincipal: string
-  TaskPolicyArn: { arn: string }
+  /** The AWS managed policy that scopes the root session (e.g. `arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials`). */
+  TaskPolicyArn: PolicyDescriptor
+  /** Seconds the credentials last: 0 to 900 (STS default 900). */
   DurationSeconds?: number
+  /** Bytes the session token is padded to at least: 0–4096. */
   MinimumSessionTokenSize?: number
 }
 /** AssumeRoot: short-term root credentials for a privileged task. */
@@ -465,9 +575,13 @@ export const AssumeRoot = /* @__PURE__ */ op<AssumeRootInput, CredentialsOutput>
 
 /** Output of GetCallerIdentity. */
 export interface GetCallerIdentityOutput {
+  /** The unique id of the caller (`AIDA…` for a user, `AROA…:session` for a role session). */
   UserId?: string
+  /** The 12-digit AWS account id. */
   Account?: string
+  /** The ARN of the caller. */
   Arn?: string
+  /** The STS request id (for AWS support and CloudTrail). */
   RequestId?: string
 }
 /** GetCallerIdentity: who the credentials belong to. */
@@ -476,16 +590,42 @@ export const GetCallerIdentity = /* @__PURE__ */ op<
   GetCallerIdentityOutput
 >('GetCallerIdentity', () => ({}), ['UserId', 'Account', 'Arn'], false)
 
+/** Input of GetAccessKeyInfo. */
+export interface GetAccessKeyInfoInput {
+  /** An access key id (`AKIA…` or `ASIA…`): 16–128 word characters. */
+  AccessKeyId: string
+}
+/** Output of GetAccessKeyInfo. */
+export interface GetAccessKeyInfoOutput {
+  /** The 12-digit id of the account the key belongs to. */
+  Account?: string
+  /** The STS request id (for AWS support and CloudTrail). */
+  RequestId?: string
+}
 /** GetAccessKeyInfo: the account an access key belongs to. */
-export const GetAccessKeyInfo = /* @__PURE__ */ op<
-  { AccessKeyId: string },
-  { Account?: string; RequestId?: string }
->('GetAccessKeyInfo', () => ({ AccessKeyId: req(str(16, 128, /[^\w]/)) }), ['Account'], false)
+export const GetAccessKeyInfo = /* @__PURE__ */ op<GetAccessKeyInfoInput, GetAccessKeyInfoOutput>(
+  'GetAccessKeyInfo',
+  () => ({ AccessKeyId: req(str(16, 128, /[^\w]/)) }),
+  ['Account'],
+  false,
+)
 
+/** Input of DecodeAuthorizationMessage. */
+export interface DecodeAuthorizationMessageInput {
+  /** The encoded message of an authorization failure: 1–10240 characters. */
+  EncodedMessage: string
+}
+/** Output of DecodeAuthorizationMessage. */
+export interface DecodeAuthorizationMessageOutput {
+  /** A JSON document naming the denied action, the resource, the context and the matching statements. */
+  DecodedMessage?: string
+  /** The STS request id (for AWS support and CloudTrail). */
+  RequestId?: string
+}
 /** DecodeAuthorizationMessage: the JSON behind an encoded authorization failure message. */
 export const DecodeAuthorizationMessage = /* @__PURE__ */ op<
-  { EncodedMessage: string },
-  { DecodedMessage?: string; RequestId?: string }
+  DecodeAuthorizationMessageInput,
+  DecodeAuthorizationMessageOutput
 >(
   'DecodeAuthorizationMessage',
   () => ({ EncodedMessage: req(str(1, 10240)) }),
@@ -495,14 +635,25 @@ export const DecodeAuthorizationMessage = /* @__PURE__ */ op<
 
 /** Input of GetScopedCredentials (called with temporary credentials; `Policy` or `DurationSeconds` or both). */
 export interface GetScopedCredentialsInput {
+  /** An inline session policy (JSON) that narrows the session's permissions: 1–2048 characters of TAB, LF, CR and U+0020–U+00FF. */
   Policy?: string
+  /** Seconds the narrowed credentials last: 1 to 129600, at most what the calling credentials have left. */
   DurationSeconds?: number
+  /** Bytes the session token is padded to at least: 0–4096. */
   MinimumSessionTokenSize?: number
+  /** A description of the narrowed session: 0–256 characters. */
   ScopedSessionDescription?: string
 }
 /** Output of GetScopedCredentials. */
 export interface GetScopedCredentialsOutput extends CredentialsOutput {
-  SessionInfo?: { ScopedSessionId: string; Arn: string }
+  /** The narrowed session: its id and ARN. */
+  SessionInfo?: {
+    /** The id of the narrowed session. */
+    ScopedSessionId: string
+    /** ARN of the narrowed session. */
+    Arn: string
+  }
+  /** The number of policies that narrow the session. */
   ScopedPoliciesCount?: number
 }
 /** GetScopedCredentials: the caller's temporary credentials, narrowed by a policy or a shorter life. */
@@ -525,6 +676,11 @@ export const GetScopedCredentials = /* @__PURE__ */ op<
   },
 )
 
+/** Input of GetDelegatedAccessToken. */
+export interface GetDelegatedAccessTokenInput {
+  /** The trade-in token that names the principal: 1–100000 characters. Never echoed in errors. */
+  TradeInToken: string
+}
 /** Output of GetDelegatedAccessToken. */
 export interface GetDelegatedAccessTokenOutput extends CredentialsOutput {
   /** ARN of the principal whose permissions the credentials carry. */
@@ -532,7 +688,7 @@ export interface GetDelegatedAccessTokenOutput extends CredentialsOutput {
 }
 /** GetDelegatedAccessToken: a trade-in token exchanged for the credentials of the principal it names. */
 export const GetDelegatedAccessToken = /* @__PURE__ */ op<
-  { TradeInToken: string },
+  GetDelegatedAccessTokenInput,
   GetDelegatedAccessTokenOutput
 >(
   'GetDelegatedAccessToken',
@@ -547,17 +703,22 @@ export interface GetWebIdentityTokenInput {
   Audience: string[]
   /** 60–3600 seconds (STS default 300). */
   DurationSeconds?: number
+  /** The algorithm STS signs the JWT with. */
   SigningAlgorithm: 'RS256' | 'ES384'
   /** OAuth 2.0 scopes, space-separated; only with `SubjectMode: 'OriginIdentity'` and one audience. */
   Scope?: string
+  /** The JWT's `sub`: the AWS identity of the caller (default) or the origin identity behind it. */
   SubjectMode?: 'AWSIdentity' | 'OriginIdentity'
-  Tags?: { Key: string; Value: string }[]
+  /** Session tags: at most 50, keys 1–128 and values 0–256 characters of letters, digits, spaces and `_.:/=+-@`; keys unique ignoring case. */
+  Tags?: Tag[]
 }
 /** Output of GetWebIdentityToken. */
 export interface GetWebIdentityTokenOutput {
   /** The signed JWT (a bearer credential: treat it as a secret). */
   WebIdentityToken: string
+  /** When the JWT expires. */
   Expiration: Date
+  /** The STS request id (for AWS support and CloudTrail). */
   RequestId?: string
 }
 // RFC 6749 §3.3 scopes as the API reference restricts them: printable ASCII but `"`, `,` and `\`, single spaces between.
