@@ -19,7 +19,10 @@ export interface StsConfig {
    * `us-east-1`. Required unless `endpoint` is an AWS STS host that names its region.
    */
   region?: string | undefined
-  /** An explicit endpoint URL (a VPC endpoint, a proxy, a local STS); `region` is still used for signing. */
+  /**
+   * An explicit endpoint URL (a VPC endpoint, a proxy, a local STS); `region` is still used for
+   * signing.
+   */
   endpoint?: string | URL | undefined
   /** Use `sts-fips.{region}.amazonaws.com` (US and GovCloud regions have one). */
   useFipsEndpoint?: boolean | undefined
@@ -37,7 +40,10 @@ export interface StsConfig {
   timeoutMs?: number | undefined
   /** Attempts in all, retries included: 1 to 10 (default 3). */
   maxAttempts?: number | undefined
-  /** Base of the full-jitter exponential backoff between attempts (default 100 ms; each wait is capped at 20 s). */
+  /**
+   * Base of the full-jitter exponential backoff between attempts (default 100 ms; each wait is
+   * capped at 20 s).
+   */
   retryDelayMs?: number | undefined
   /** Largest response read before failing with `ResponseTooLarge` (default 65536 bytes). */
   maxResponseBytes?: number | undefined
@@ -105,7 +111,8 @@ const ignored: Check = () => {}
 /**
  * @internal Checks an {@link StsConfig} the way every call does, so that a provider can check its
  * config when it is made: each option's type and range, credentials in the SDK's shape, unknown
- * options rejected. `also` names further options the caller takes out itself (e.g. `refreshWindowMs`).
+ * options rejected. `also` names further options the caller takes out itself (e.g.
+ * `refreshWindowMs`).
  */
 export const checkStsConfig = (config: unknown, also: readonly string[] = []): void => {
   const spec: Record<string, Check> = {
@@ -139,7 +146,8 @@ const parseEndpoint = (endpoint: string | URL): URL => {
   try {
     url = new URL(endpoint)
   } catch {}
-  // STS takes its parameters in the body: a query on the endpoint is a mistake, and signForm signs none.
+  // STS takes its parameters in the body: a query on the endpoint is a mistake, and signForm signs
+  // none.
   if (!url || !/^https?:$/.test(url.protocol) || url.search)
     throw invalid('endpoint', 'url', 'must be an absolute http(s) URL without a query')
   return url
@@ -173,7 +181,10 @@ const endpointOf = (config: StsConfig): [URL, string] => {
   return [new URL(`https://${host}.${region}.${domain}/`), region]
 }
 
-/** @internal The full-jitter backoff wait before attempt `attempt + 1`; it ends early, with AbortError, when the caller aborts. */
+/**
+ * @internal The full-jitter backoff wait before attempt `attempt + 1`; it ends early, with
+ * AbortError, when the caller aborts.
+ */
 export const backoff = (
   attempt: number,
   base: number,
@@ -258,7 +269,8 @@ export const call = async <I, O>(
   const { signal, maxAttempts = 3, timeoutMs = 10000, retryDelayMs = 100 } = config
   const body = toForm(operation.action, (input ?? {}) as object)
   let skewed = false
-  // What a server (or a proxy) must not get to echo into an error message: the input's secrets, raw and form-encoded.
+  // What a server (or a proxy) must not get to echo into an error message: the input's secrets, raw
+  // and form-encoded.
   const { TokenCode, WebIdentityToken, SAMLAssertion, TradeInToken } = input as Record<
     string,
     string | undefined
@@ -312,7 +324,8 @@ export const call = async <I, O>(
       else if (response) failure = new StsError('NetworkError', reasonOf(error), { cause: error })
       else failure = unreachable(url.host, error)
       failure = redact(failure, secrets)
-      // A clock-skew rejection: learn the offset from the response's Date header and sign again, once.
+      // A clock-skew rejection: learn the offset from the response's Date header and sign again,
+      // once.
       const date = Date.parse(response?.headers.get('date')!)
       if (!skewed && date && isClockSkew(failure)) {
         offsets.set(url.origin, date - Date.now())

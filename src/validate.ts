@@ -130,7 +130,9 @@ export const struct = (fields: Record<string, Check>): Check => {
   }
 }
 
-/** Runs `check` on everything an {@link Add} is given, then throws one error listing every issue. */
+/**
+ * Runs `check` on everything an {@link Add} is given, then throws one error listing every issue.
+ */
 export const collect = (check: (add: Add) => void): void => {
   const issues: ValidationIssue[] = []
   check((param, rule, message) => {
@@ -159,7 +161,9 @@ export const validate = (
     }
   })
 
-/** ARNs: any character but controls other than TAB/LF/CR, and lone surrogates (STS API reference). */
+/**
+ * ARNs: any character but controls other than TAB/LF/CR, and lone surrogates (STS API reference).
+ */
 export const ARN = (): Check =>
   str(20, 2048, /[^\t\n\r\u0020-\u007e\u0085\u00a0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u)
 /** `[\w+=,.@-]`: role session names, source identities. */
