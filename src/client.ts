@@ -292,6 +292,8 @@ export const call = async <I, O>(
         headers.authorization!.slice(-64),
       )
     }
+    // Checked after signing, which awaits: an abort during it has no listener to stop the fetch.
+    if (signal?.aborted) throw aborted(signal)
     // One controller per attempt: the caller's signal and this attempt's timeout both abort it.
     const controller = new AbortController()
     const stop = () => controller.abort()

@@ -122,6 +122,8 @@ export const createSignedFetch = (
         { method, url, headers, body: stream ? undefined : body },
         { ...options, credentials: resolved },
       )
+      // Checked after signing, which awaits: an abort during it has no listener to stop the fetch.
+      if (signal?.aborted) throw aborted(signal)
       // One controller per attempt: the caller's signal and this attempt's timeout both abort it.
       // The caller's signal stays attached after the headers so that it can still stop the body.
       const controller = new AbortController()

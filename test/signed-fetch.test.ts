@@ -182,6 +182,22 @@ describe('createSignedFetch', () => {
     await expect(dead('http://127.0.0.1:1/')).rejects.toMatchObject({ code: 'NetworkError' })
   })
 
+  it('stops when the signal aborts while the request is being signed', async () => {
+    const ctl = new AbortController()
+    const f = createSignedFetch({
+      credentials: async () => {
+        ctl.abort()
+        return credentials
+      },
+      region: 'us-east-1',
+      service: 'sqs',
+    })
+    await expect(f(`${base}/`, { signal: ctl.signal })).rejects.toMatchObject({
+      code: 'AbortError',
+    })
+    expect(seen).toHaveLength(0)
+  })
+
   it('stops on abort', async () => {
     const ctl = new AbortController()
     ctl.abort()
