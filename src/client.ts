@@ -4,7 +4,7 @@ import { toForm } from './query.ts'
 import { FORM, signForm, type Credentials } from './sigv4.ts'
 import { readStsXml } from './xml.ts'
 import { uriEncode } from './encode.ts'
-import { checkFields, collect, num, req, str, typed, wrongType, type Check } from './validate.ts'
+import { collect, num, req, str, typed, validate, wrongType, type Check } from './validate.ts'
 
 /** Static credentials, or a function that returns them (e.g. a caching provider). */
 export type CredentialsSource = Credentials | (() => Credentials | Promise<Credentials>)
@@ -97,14 +97,16 @@ const SDK_NAMES: Record<string, string> = { maxRetries: 'maxAttempts', requestHa
  * listing every broken rule, unknown options included (with the likely meant name as a hint).
  * `name` names the object in messages.
  */
-export const checkOptions = (options: unknown, spec: Record<string, Check>, name: string): void =>
-  collect((add) => {
-    if (options == null) add(name, 'required', 'is required')
-    else if (typeof options != 'object') wrongType(options, name, add, 'an object')
-    else if (Object.hasOwn(options, 'middlewareStack'))
-      add(name, 'type', 'is an AWS SDK client: give a config such as { region, credentials }')
-    else checkFields(options, spec, '', add, `is not an option of ${name}`, SDK_NAMES)
-  })
+export const checkOptions = (options: any, spec: Record<string, Check>, name: string): void => {
+  if (options == null) throw invalid(name, 'required', 'is required')
+  if (Object.hasOwn(options, 'middlewareStack'))
+    throw invalid(
+      name,
+      'type',
+      'is an AWS SDK client: give a config such as { region, credentials }',
+    )
+  validate(options, spec, undefined, name, `is not an option of ${name}`, SDK_NAMES)
+}
 
 const ignored: Check = () => {}
 

@@ -144,7 +144,8 @@ export const collect = (check: (add: Add) => void): void => {
 /**
  * Checks `input` against `spec` (and an optional cross-field rule) and throws one
  * {@link StsValidationError} listing every broken rule. Values are never echoed. `name` is the
- * parameter reported when `input` is not an object, `unknown` the message for a key `spec` lacks.
+ * parameter reported when `input` is not an object, `unknown` the message for a key `spec` lacks,
+ * `aliases` the hints for keys that name something of `spec` differently.
  */
 export const validate = (
   input: any,
@@ -152,11 +153,12 @@ export const validate = (
   extra?: (input: any, add: Add) => void,
   name = 'input',
   unknown = 'is not a parameter of this operation',
+  aliases?: Record<string, string>,
 ): void =>
   collect((add) => {
     if (!input || typeof input != 'object') add(name, 'type', 'must be an object')
     else {
-      checkFields(input, spec, '', add, unknown)
+      checkFields(input, spec, '', add, unknown, aliases)
       extra?.(input, add)
     }
   })
