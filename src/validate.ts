@@ -24,17 +24,15 @@ export const str =
     if (value == null) return
     if (typeof value != 'string') {
       wrongType(value, param, add, 'a string')
-      return
-    }
-    if (value.length < min || value.length > max) {
+    } else if (value.length < min || value.length > max) {
       add(param, 'length', `must be ${min}-${max} characters long, not ${value.length}`)
-      return
-    }
-    const disallowed = bad?.exec(value)
-    // The allowed set is the API reference's own pattern, e.g. [\w+=,.@-].
-    if (disallowed) {
-      const allowed = bad!.source.replace('^', '')
-      add(param, 'pattern', `the character at index ${disallowed.index} is not in ${allowed}`)
+    } else {
+      // The allowed set is the API reference's own pattern, e.g. [\w+=,.@-].
+      const disallowed = bad?.exec(value)
+      if (disallowed) {
+        const allowed = bad!.source.replace('^', '')
+        add(param, 'pattern', `the character at index ${disallowed.index} is not in ${allowed}`)
+      }
     }
   }
 
@@ -42,11 +40,13 @@ export const str =
 export const num =
   (min: number, max: number, fractions?: boolean): Check =>
   (value, param, add) => {
-    const what = fractions ? 'a number' : 'an integer'
     if (value == null) return
-    if (typeof value != 'number') wrongType(value, param, add, what)
-    else if (!(value >= min && value <= max && (fractions || Number.isInteger(value))))
+    if (typeof value != 'number') {
+      wrongType(value, param, add, 'a number')
+    } else if (!(value >= min && value <= max && (fractions || Number.isInteger(value)))) {
+      const what = fractions ? 'a number' : 'an integer'
       add(param, 'range', `must be ${what} from ${min} to ${max}`)
+    }
   }
 
 /** A value of a `typeof` type (`boolean`, `function`, ...), `expected` naming it in messages. */

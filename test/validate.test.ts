@@ -225,7 +225,7 @@ describe('own properties only, and types before ranges', () => {
 
   it('names a type mismatch as such, without echoing the value', () => {
     expect(messages({ ...ok, DurationSeconds: '900' })).toEqual([
-      'DurationSeconds: must be an integer, not a string',
+      'DurationSeconds: must be a number, not a string',
     ])
     expect(messages({ ...ok, RoleSessionName: 12 })).toEqual([
       'RoleSessionName: must be a string, not a number',
@@ -237,7 +237,7 @@ describe('own properties only, and types before ranges', () => {
       'PolicyArns[0]: must be an object, not a string',
     ])
     expect(messages({ ...ok, MinimumSessionTokenSize: true })).toEqual([
-      'MinimumSessionTokenSize: must be an integer, not a boolean',
+      'MinimumSessionTokenSize: must be a number, not a boolean',
     ])
   })
 
