@@ -255,6 +255,34 @@ const isClockSkew = (error: StsError): boolean =>
   /^(RequestExpired|RequestTimeTooSkewed|RequestInTheFuture)$/.test(error.code) ||
   (error.code == 'SignatureDoesNotMatch' && /expired|not yet current/i.test(error.message))
 
+// The input's secrets, raw and form-encoded: what a server (or a proxy) must not get to echo into an
+// error message.
+const inputSecrets = (input: unknown): string[] => {
+  const { TokenCode, WebIdentityToken, SAMLAssertion, TradeInToken } = input as Record<
+    string,
+    string | undefined
+  >
+  const secrets: string[] = []
+  for (const secret of [TokenCode, WebIdentityToken, SAMLAssertion, TradeInToken])
+    if (secret) secrets.push(secret, uriEncode(secret))
+  return secrets
+}
+
+/** What a failed attempt that was not aborted nor timed out reports. */
+const failureOf = (error: unknown, response: Response | undefined, host: string): StsError => {
+  if (error instanceof StsError) return error
+  if (error instanceof EdgeStsError) throw error
+  if (!response) return unreachable(host, error)
+  return new StsError(
+    'NetworkError',
+    `reading the response of ${host} failed: ${reasonOf(error)}`,
+    {
+      cause: error,
+      status: response.status,
+    },
+  )
+}
+
 /**
  * Runs one STS operation: validate → form body → sign → fetch (retries, timeout, abort, clock skew)
  * → streaming XML extraction. Rejects with {@link StsValidationError} for bad input and config, and
@@ -270,16 +298,8 @@ export const call = async <I, O>(
   const [url, region] = endpointOf(config)
   const { signal, maxAttempts = 3, timeoutMs = 10000, retryDelayMs = 100 } = config
   const body = toForm(operation.action, (input ?? {}) as object)
+  const secrets: (string | undefined)[] = inputSecrets(input)
   let skewed = false
-  // What a server (or a proxy) must not get to echo into an error message: the input's secrets, raw
-  // and form-encoded.
-  const { TokenCode, WebIdentityToken, SAMLAssertion, TradeInToken } = input as Record<
-    string,
-    string | undefined
-  >
-  const secrets: (string | undefined)[] = []
-  for (const secret of [TokenCode, WebIdentityToken, SAMLAssertion, TradeInToken])
-    if (secret) secrets.push(secret, uriEncode(secret))
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) throw aborted(signal)
     let headers: Record<string, string> = { 'content-type': FORM }
@@ -316,20 +336,16 @@ export const call = async <I, O>(
     } catch (error) {
       if (signal?.aborted) throw aborted(signal)
       let failure: StsError
-      if (controller.signal.aborted)
-        failure = new StsError(
-          'TimeoutError',
-          `no complete STS response within ${timeoutMs} ms, the time limit of each attempt ` +
-            `(attempt ${attempt} of ${maxAttempts})`,
-          { cause: error },
-        )
-      else if (error instanceof StsError) failure = error
-      else if (error instanceof EdgeStsError) throw error
-      else if (response) failure = new StsError('NetworkError', reasonOf(error), { cause: error })
-      else failure = unreachable(url.host, error)
-      failure = redact(failure, secrets)
-      // A clock-skew rejection: learn the offset from the response's Date header and sign again,
-      // once.
+      if (controller.signal.aborted) {
+        const limit = `within timeoutMs (${timeoutMs} ms) on attempt ${attempt} of ${maxAttempts}`
+        failure = new StsError('TimeoutError', `no complete STS response ${limit}`, {
+          cause: error,
+        })
+      } else {
+        failure = redact(failureOf(error, response, url.host), secrets)
+      }
+      // Rejected for its time: learn the clock offset from the response's Date header and sign
+      // again, once.
       const date = Date.parse(response?.headers.get('date')!)
       if (!skewed && date && isClockSkew(failure)) {
         offsets.set(url.origin, date - Date.now())

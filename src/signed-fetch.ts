@@ -145,15 +145,17 @@ export const createSignedFetch = (
         signal?.removeEventListener('abort', stop)
         if (signal?.aborted) throw aborted(signal)
         const host = new URL(signed.url).host
-        if (controller.signal.aborted)
-          failure = new StsError(
-            'TimeoutError',
-            `no response headers from ${host} within ${timeoutMs} ms, the time limit of each ` +
-              `attempt (attempt ${attempt} of ${maxAttempts})`,
-            { cause: error },
-          )
-        else failure = unreachable(host, error)
-        failure = redact(failure, [resolved.secretAccessKey, resolved.sessionToken])
+        if (controller.signal.aborted) {
+          const limit = `within timeoutMs (${timeoutMs} ms) on attempt ${attempt} of ${maxAttempts}`
+          failure = new StsError('TimeoutError', `no response headers from ${host} ${limit}`, {
+            cause: error,
+          })
+        } else {
+          failure = redact(unreachable(host, error), [
+            resolved.secretAccessKey,
+            resolved.sessionToken,
+          ])
+        }
       } finally {
         clearTimeout(timer)
       }

@@ -227,7 +227,7 @@ describe('createSignedFetch', () => {
     const err = await f('https://sqs.us-east-1.amazonaws.com/').catch((e) => e)
     expect(err).toMatchObject({ code: 'TimeoutError', retryable: true })
     expect(err.message).toBe(
-      'no response headers from sqs.us-east-1.amazonaws.com within 30 ms, the time limit of each attempt (attempt 2 of 2)',
+      'no response headers from sqs.us-east-1.amazonaws.com within timeoutMs (30 ms) on attempt 2 of 2',
     )
     expect(hang).toHaveBeenCalledTimes(2)
     expect(Date.now() - t).toBeLessThan(2000)
