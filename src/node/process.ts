@@ -204,7 +204,8 @@ export const runCredentialProcess = async (
   if (output.SessionToken !== undefined && output.SessionToken !== null) {
     if (typeof output.SessionToken !== 'string')
       throw processError('InvalidProcessOutput', profileName, 'must print SessionToken as a string')
-    credentials.sessionToken = output.SessionToken
+    // An empty token means none (as the AWS SDK for JavaScript v3 reads it).
+    if (output.SessionToken !== '') credentials.sessionToken = output.SessionToken
   }
   if (output.Expiration !== undefined && output.Expiration !== null) {
     const expiration =
