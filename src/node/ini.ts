@@ -56,8 +56,9 @@ export interface FromIniOptions extends SourceOptions, RefreshOptions {
    */
   mfaCodeProvider?: (mfaSerial: string) => Promise<string>
   /**
-   * Settings of the STS hops. Without `region`: the selected profile's `region`, else `AWS_REGION`,
-   * `AWS_DEFAULT_REGION`, `us-east-1` (the profile first, as the AWS SDK for JavaScript v3). Without `endpoint`: the configured endpoint (`AWS_ENDPOINT_URL_STS`,
+   * Settings of the STS hops. Without `region`: the selected profile's `region`, else
+   * `AWS_REGION`, `AWS_DEFAULT_REGION`, `us-east-1` (the profile first, as the AWS SDK for
+   * JavaScript v3). Without `endpoint`: the configured endpoint (`AWS_ENDPOINT_URL_STS`,
    * `AWS_ENDPOINT_URL`, the profile's `services` section, its `endpoint_url`), else the regional
    * endpoint with the FIPS / dual-stack settings of the environment and profile.
    */
@@ -321,9 +322,9 @@ export const resolveIniCredentials = async (
  * concurrent callers share one resolution; failures are not cached.
  *
  * Rejects with a {@link CredentialsError} (`ProfileNotFound` and `CredentialsNotFound` for the
- * selected profile carry `tryNextLink: true`; `ProfileCycle`, `InvalidProfile`, `InvalidConfigFile`,
- * `MfaCodeRequired` and the errors of the base source do not), or with the `StsError` /
- * `StsValidationError` of an STS hop.
+ * selected profile carry `tryNextLink: true`; `ProfileCycle`, `InvalidProfile`,
+ * `InvalidConfigFile`, `MfaCodeRequired` and the errors of the base source do not), or with the
+ * `StsError` / `StsValidationError` of an STS hop.
  *
  * @example
  * const credentials = fromIni({

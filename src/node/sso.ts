@@ -1,6 +1,6 @@
 // Type-checked by tsconfig.test.json (Node types); excluded from the edge tsconfig.
-// IAM Identity Center (SSO): the token `aws sso login` cached in ~/.aws/sso/cache, refreshed through
-// SSO OIDC CreateToken when it can be, traded for role credentials on the SSO portal.
+// IAM Identity Center (SSO): the token `aws sso login` cached in ~/.aws/sso/cache, refreshed
+// through SSO OIDC CreateToken when it can be, traded for role credentials on the SSO portal.
 import { readFile as readTextFile, rename, rm, writeFile as writeTextFile } from 'node:fs/promises'
 import { posix, win32 } from 'node:path'
 import { platform as osPlatform } from 'node:os'
