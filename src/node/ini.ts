@@ -56,8 +56,9 @@ export interface FromIniOptions extends SourceOptions, RefreshOptions {
    */
   mfaCodeProvider?: (mfaSerial: string) => Promise<string>
   /**
-   * Settings of the STS hops. Without `region`: `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's
-   * `region`, else `us-east-1`. Without `endpoint`: the configured endpoint (`AWS_ENDPOINT_URL_STS`,
+   * Settings of the STS hops. Without `region`: the selected profile's `region`, else
+   * `AWS_REGION`, `AWS_DEFAULT_REGION`, `us-east-1` (the profile first, as the AWS SDK for
+   * JavaScript v3). Without `endpoint`: the configured endpoint (`AWS_ENDPOINT_URL_STS`,
    * `AWS_ENDPOINT_URL`, the profile's `services` section, its `endpoint_url`), else the regional
    * endpoint with the FIPS / dual-stack settings of the environment and profile.
    */
@@ -85,11 +86,13 @@ const stsConfigFor = (
 ): StsConfig => {
   const client = options.clientConfig ?? {}
   const profile = sectionOf(files.profiles, profileName)
+  // As the AWS SDK for JavaScript v3's role assumer: the profile's own region comes before the
+  // environment's.
   const region =
     client.region ??
+    nonEmpty(propertyOf(profile, 'region')) ??
     nonEmpty(env.AWS_REGION) ??
     nonEmpty(env.AWS_DEFAULT_REGION) ??
-    nonEmpty(propertyOf(profile, 'region')) ??
     'us-east-1'
   const config: StsConfig = { ...client, region }
   if (options.fetch !== undefined) config.fetch = options.fetch
@@ -319,9 +322,9 @@ export const resolveIniCredentials = async (
  * concurrent callers share one resolution; failures are not cached.
  *
  * Rejects with a {@link CredentialsError} (`ProfileNotFound` and `CredentialsNotFound` for the
- * selected profile carry `tryNextLink: true`; `ProfileCycle`, `InvalidProfile`, `InvalidConfigFile`,
- * `MfaCodeRequired` and the errors of the base source do not), or with the `StsError` /
- * `StsValidationError` of an STS hop.
+ * selected profile carry `tryNextLink: true`; `ProfileCycle`, `InvalidProfile`,
+ * `InvalidConfigFile`, `MfaCodeRequired` and the errors of the base source do not), or with the
+ * `StsError` / `StsValidationError` of an STS hop.
  *
  * @example
  * const credentials = fromIni({

@@ -131,10 +131,10 @@ const nonEmptyString = (value: unknown): value is string =>
 /**
  * Runs a `credential_process` command through the shell and reads its output: JSON with
  * `Version` 1, `AccessKeyId`, `SecretAccessKey`, optional `SessionToken`, `Expiration` (RFC 3339;
- * already expired credentials are rejected) and `AccountId` (else `options.accountId`). Rejects with
- * a {@link CredentialsError}: `ProcessFailed` (did not start, timed out, exited non-zero: the message
- * carries its stderr with anything secret-looking removed; stdout is never shown),
- * `InvalidProcessOutput`, `TokenExpired`.
+ * already expired credentials are rejected) and `AccountId` (else `options.accountId`). Rejects
+ * with a {@link CredentialsError}: `ProcessFailed` (did not start, timed out, exited non-zero,
+ * aborted: the message carries its stderr with anything secret-looking removed; stdout is never
+ * shown), `InvalidProcessOutput`, `TokenExpired`.
  */
 export const runCredentialProcess = async (
   command: string,
@@ -204,7 +204,8 @@ export const runCredentialProcess = async (
   if (output.SessionToken !== undefined && output.SessionToken !== null) {
     if (typeof output.SessionToken !== 'string')
       throw processError('InvalidProcessOutput', profileName, 'must print SessionToken as a string')
-    credentials.sessionToken = output.SessionToken
+    // An empty token means none (as the AWS SDK for JavaScript v3 reads it).
+    if (output.SessionToken !== '') credentials.sessionToken = output.SessionToken
   }
   if (output.Expiration !== undefined && output.Expiration !== null) {
     const expiration =

@@ -1,6 +1,6 @@
 // Type-checked by tsconfig.test.json (Node types); excluded from the edge tsconfig.
-// IAM Identity Center (SSO): the token `aws sso login` cached in ~/.aws/sso/cache, refreshed through
-// SSO OIDC CreateToken when it can be, traded for role credentials on the SSO portal.
+// IAM Identity Center (SSO): the token `aws sso login` cached in ~/.aws/sso/cache, refreshed
+// through SSO OIDC CreateToken when it can be, traded for role credentials on the SSO portal.
 import { readFile as readTextFile, rename, rm, writeFile as writeTextFile } from 'node:fs/promises'
 import { posix, win32 } from 'node:path'
 import { platform as osPlatform } from 'node:os'
@@ -82,6 +82,12 @@ const loginHint = (settings: SsoSettings): string => {
   return `aws sso login --profile ${settings.profile}`
 }
 
+/** Whose token it is, for messages: the sso-session, or the legacy profile. */
+const tokenOwner = (settings: SsoSettings): string => {
+  if (settings.ssoSession !== undefined) return `sso-session \`${settings.ssoSession}\``
+  return `profile \`${settings.profile}\``
+}
+
 const hexSha1 = async (text: string): Promise<string> => {
   const digest = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(text))
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('')
@@ -95,7 +101,8 @@ export const ssoTokenCachePath = async (
   settings: Pick<SsoSettings, 'ssoSession' | 'ssoStartUrl'>,
   options: SourceOptions & { platform?: string } = {},
 ): Promise<string> => {
-  const path = (options.platform ?? osPlatform()) === 'win32' ? win32 : posix
+  const platform = options.platform ?? osPlatform()
+  const path = platform === 'win32' || platform === 'windows' ? win32 : posix
   const key = await hexSha1(settings.ssoSession ?? settings.ssoStartUrl)
   return path.join(homeDirectory(options), '.aws', 'sso', 'cache', `${key}.json`)
 }
@@ -115,7 +122,7 @@ const readTokenCache = async (
     const code = (error as { code?: unknown } | null)?.code
     throw ssoError(
       'SsoTokenMissing',
-      `No cached SSO token for ${settings.ssoSession === undefined ? `profile \`${settings.profile}\`` : `sso-session \`${settings.ssoSession}\``}: failed to read \`${path}\` (${typeof code === 'string' ? code : 'read failed'}). Run \`${loginHint(settings)}\``,
+      `No cached SSO token for ${tokenOwner(settings)}: failed to read \`${path}\` (${typeof code === 'string' ? code : 'read failed'}). Run \`${loginHint(settings)}\``,
       error,
     )
   }
@@ -344,7 +351,7 @@ const usableAccessToken = async (
   if (expiresAt > now) return cache.accessToken
   throw ssoError(
     'TokenExpired',
-    `The cached SSO token of ${settings.ssoSession === undefined ? `profile \`${settings.profile}\`` : `sso-session \`${settings.ssoSession}\``} expired at ${new Date(expiresAt).toISOString()}. Run \`${loginHint(settings)}\``,
+    `The cached SSO token of ${tokenOwner(settings)} expired at ${new Date(expiresAt).toISOString()}. Run \`${loginHint(settings)}\``,
   )
 }
 

@@ -241,7 +241,7 @@ describe('fromIni with real files in a temporary HOME and a local STS', () => {
     expect(credentials.accountId).toBe(ACCOUNT)
   })
 
-  it('sends external_id and duration_seconds, and AWS_REGION wins over the profile region', async () => {
+  it('sends external_id and duration_seconds; the profile region wins over AWS_REGION (JS SDK)', async () => {
     await write(
       `[profile p]\nrole_arn = ${role('partner')}\nsource_profile = p\nexternal_id = partner-ext-id\nduration_seconds = 1800\nregion = eu-west-1\naws_access_key_id = ${bob.accessKeyId}\naws_secret_access_key = ${bob.secretAccessKey}\n`,
     )
@@ -252,7 +252,12 @@ describe('fromIni with real files in a temporary HOME and a local STS', () => {
       ExternalId: 'partner-ext-id',
       DurationSeconds: '1800',
     })
-    expect(requests()[0].headers.authorization).toContain('/ap-south-1/sts/aws4_request')
+    expect(requests()[0].headers.authorization).toContain('/eu-west-1/sts/aws4_request')
+    await write(
+      `[profile p]\nrole_arn = ${role('partner')}\nsource_profile = p\nexternal_id = partner-ext-id\naws_access_key_id = ${bob.accessKeyId}\naws_secret_access_key = ${bob.secretAccessKey}\n`,
+    )
+    await fromIni({ env: { ...env(), AWS_REGION: 'ap-south-1' }, profile: 'p' })()
+    expect(requests()[1].headers.authorization).toContain('/ap-south-1/sts/aws4_request')
   })
 
   it('asks for the MFA code only when STS is called, and fails clearly without a callback', async () => {
@@ -438,5 +443,154 @@ describe('profile-provider STS scenarios (smithy-rs): endpoints, FIPS + dual sta
       accountId: expected.account_id,
       expiration: new Date(expected.expiry * 1000),
     })
+  })
+})
+
+// The AWS SDK for JavaScript v3's own fromIni (a dependency of the devDependency
+// @aws-sdk/client-sts) as an independent oracle: for the same files, both must send the same
+// AssumeRole calls (role, external id, MFA, who signed, which region) and end with the same role,
+// or both fail. Session names differ by design (`aws-sdk-js-…` / `edge-sts-…`) and are compared
+// only when the profile sets one; the JS SDK always sends DurationSeconds (3600 by default).
+describe('fromIni agrees with @aws-sdk/credential-provider-ini on role chains', () => {
+  const [alice, bob] = USERS
+  let home: string
+  let server: Awaited<ReturnType<typeof startLocalSts>>
+  const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`
+  const keys = (user: (typeof USERS)[number]) =>
+    `aws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`
+  const processKeys = `credential_process = echo '${JSON.stringify({ Version: 1, AccessKeyId: bob.accessKeyId, SecretAccessKey: bob.secretAccessKey })}'\n`
+
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'edge-sts-ini-oracle-'))
+    await mkdir(join(home, '.aws'))
+    server = await startLocalSts()
+  })
+  afterAll(async () => {
+    await server.close()
+    await rm(home, { recursive: true, force: true })
+  })
+
+  const cases: [name: string, config: string, good: boolean][] = [
+    ['static keys only', `[profile a]\n${keys(bob)}`, true],
+    [
+      'role from a static source',
+      `[profile a]\nrole_arn = ${role('demo')}\nsource_profile = b\n[profile b]\n${keys(bob)}`,
+      true,
+    ],
+    [
+      'two hops',
+      `[profile a]\nrole_arn = ${role('chained')}\nsource_profile = b\n[profile b]\nrole_arn = ${role('demo')}\nsource_profile = c\n[profile c]\n${keys(alice)}`,
+      true,
+    ],
+    [
+      'a profile as its own source',
+      `[profile a]\nrole_arn = ${role('demo')}\nsource_profile = a\n${keys(bob)}`,
+      true,
+    ],
+    [
+      'static keys win on a later hop',
+      `[profile a]\nrole_arn = ${role('demo')}\nsource_profile = b\n[profile b]\nrole_arn = ${role('partner')}\nsource_profile = c\n${keys(alice)}[profile c]\n${keys(bob)}`,
+      true,
+    ],
+    [
+      'external id, session name, duration',
+      `[profile a]\nrole_arn = ${role('partner')}\nexternal_id = partner-ext-id\nrole_session_name = oracle\nduration_seconds = 1800\nsource_profile = b\n[profile b]\n${keys(bob)}`,
+      true,
+    ],
+    [
+      'MFA',
+      `[profile a]\nrole_arn = ${role('mfa')}\nmfa_serial = ${alice.mfaSerial}\nsource_profile = b\n[profile b]\n${keys(alice)}`,
+      true,
+    ],
+    [
+      'region of the profile',
+      `[profile a]\nregion = ap-south-1\nrole_arn = ${role('demo')}\nsource_profile = b\n[profile b]\n${keys(bob)}`,
+      true,
+    ],
+    [
+      'credential_process as the source',
+      `[profile a]\nrole_arn = ${role('demo')}\nsource_profile = p\n[profile p]\n${processKeys}`,
+      true,
+    ],
+    [
+      'a refused role',
+      `[profile a]\nrole_arn = ${role('locked')}\nsource_profile = b\n[profile b]\n${keys(bob)}`,
+      false,
+    ],
+    [
+      'a cycle',
+      `[profile a]\nrole_arn = ${role('demo')}\nsource_profile = b\n[profile b]\nrole_arn = ${role('demo')}\nsource_profile = a`,
+      false,
+    ],
+    [
+      'a missing source profile',
+      `[profile a]\nrole_arn = ${role('demo')}\nsource_profile = nope`,
+      false,
+    ],
+  ]
+
+  it.each(cases)('%s', async (_, config, good) => {
+    const configFile = join(home, '.aws', 'config')
+    const credentialsFile = join(home, '.aws', 'credentials')
+    await writeFile(configFile, config)
+    await writeFile(credentialsFile, '')
+    const mfaCodeProvider = async () => alice.mfaCode!
+    const run = async (provider: () => Promise<any>) => {
+      server.sts.reset()
+      let outcome: unknown
+      try {
+        const credentials = await provider()
+        outcome = {
+          role:
+            server.sts.sessions.get(credentials.accessKeyId)?.roleArn ?? credentials.accessKeyId,
+          accountId: credentials.accountId,
+        }
+      } catch {
+        outcome = 'error'
+      }
+      const calls = server.sts.state.requests.map((request) => {
+        const signer = /Credential=([^/]+)\/\d+\/([^/]+)\//.exec(
+          request.headers.authorization ?? '',
+        )
+        const session = server.sts.sessions.get(signer?.[1] ?? '')
+        const { Action, RoleArn, ExternalId, SerialNumber, TokenCode, DurationSeconds } =
+          request.params
+        return {
+          Action,
+          RoleArn,
+          ExternalId,
+          SerialNumber,
+          TokenCode,
+          DurationSeconds: DurationSeconds === '3600' ? undefined : DurationSeconds,
+          RoleSessionName: config.includes('role_session_name')
+            ? request.params.RoleSessionName
+            : '',
+          signedBy: session?.roleArn ?? signer?.[1],
+          region: signer?.[2],
+        }
+      })
+      return { outcome, calls }
+    }
+    const { fromIni: sdkFromIni } = await import('@aws-sdk/credential-provider-ini')
+    const sdk = await run(() =>
+      sdkFromIni({
+        profile: 'a',
+        configFilepath: configFile,
+        filepath: credentialsFile,
+        ignoreCache: true,
+        mfaCodeProvider,
+        clientConfig: { endpoint: server.url, maxAttempts: 1 },
+      })(),
+    )
+    const ours = await run(() =>
+      fromIni({
+        env: { HOME: home, PATH: process.env.PATH, AWS_ENDPOINT_URL_STS: server.url },
+        profile: 'a',
+        mfaCodeProvider,
+        clientConfig: { maxAttempts: 1 },
+      })(),
+    )
+    expect(ours).toEqual(sdk)
+    expect(sdk.outcome !== 'error').toBe(good)
   })
 })

@@ -237,3 +237,101 @@ describe('profile-provider credential_process scenarios (smithy-rs)', () => {
     expect(error.message).toContain('invalid JSON')
   })
 })
+
+// The AWS SDK for JavaScript v3's own fromProcess (a devDependency) as an independent oracle: the
+// same profile and command must give the same credentials, or an error in both.
+describe('fromProcess agrees with @aws-sdk/credential-provider-process', () => {
+  let home: string
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'edge-sts-process-oracle-'))
+    await mkdir(join(home, '.aws'))
+  })
+  afterAll(() => rm(home, { recursive: true, force: true }))
+
+  const future = '2099-03-04T05:06:07Z'
+  const cases: [string, string, string?][] = [
+    ['keys only', JSON.stringify({ Version: 1, AccessKeyId: 'A1', SecretAccessKey: 's1' })],
+    [
+      'token and expiration',
+      JSON.stringify({
+        Version: 1,
+        AccessKeyId: 'A2',
+        SecretAccessKey: 's2',
+        SessionToken: 't',
+        Expiration: future,
+      }),
+    ],
+    [
+      'offset expiration',
+      JSON.stringify({
+        Version: 1,
+        AccessKeyId: 'A3',
+        SecretAccessKey: 's3',
+        Expiration: '2099-01-01T10:00:00+02:00',
+      }),
+    ],
+    [
+      'account id in the output',
+      JSON.stringify({ Version: 1, AccessKeyId: 'A4', SecretAccessKey: 's', AccountId: '123' }),
+    ],
+    [
+      'account id from the profile',
+      JSON.stringify({ Version: 1, AccessKeyId: 'A5', SecretAccessKey: 's' }),
+      'aws_account_id = 999\n',
+    ],
+    [
+      'empty session token',
+      JSON.stringify({ Version: 1, AccessKeyId: 'A6', SecretAccessKey: 's', SessionToken: '' }),
+    ],
+    ['Version 2', JSON.stringify({ Version: 2, AccessKeyId: 'A', SecretAccessKey: 's' })],
+    ['Version "1"', JSON.stringify({ Version: '1', AccessKeyId: 'A', SecretAccessKey: 's' })],
+    ['no secret key', JSON.stringify({ Version: 1, AccessKeyId: 'A' })],
+    [
+      'expired',
+      JSON.stringify({
+        Version: 1,
+        AccessKeyId: 'A',
+        SecretAccessKey: 's',
+        Expiration: '2001-01-01T00:00:00Z',
+      }),
+    ],
+    ['not JSON', 'hello'],
+  ]
+
+  it.each(cases)('%s', async (caseName, output, extra = '') => {
+    const config = join(home, '.aws', 'config')
+    const credentialsFile = join(home, '.aws', 'credentials')
+    await writeFile(config, `[profile p]\ncredential_process = echo '${output}'\n${extra}`)
+    await writeFile(credentialsFile, '')
+    const { fromProcess: sdkFromProcess } = await import('@aws-sdk/credential-provider-process')
+    const outcome = async (run: () => Promise<any>) => {
+      try {
+        const c = await run()
+        return {
+          accessKeyId: c.accessKeyId,
+          secretAccessKey: c.secretAccessKey,
+          sessionToken: c.sessionToken,
+          expiration: c.expiration?.toISOString(),
+          accountId: c.accountId,
+        }
+      } catch {
+        return 'error'
+      }
+    }
+    const sdk = await outcome(() =>
+      sdkFromProcess({
+        profile: 'p',
+        configFilepath: config,
+        filepath: credentialsFile,
+        ignoreCache: true,
+      })(),
+    )
+    const ours = await outcome(() =>
+      fromProcess({ env: { HOME: home, PATH: process.env.PATH }, profile: 'p' })(),
+    )
+    expect(ours).toEqual(sdk)
+    // The first six outputs are good ones: the oracle must have accepted them.
+    const good = cases.findIndex(([name]) => name === caseName) < 6
+    expect(sdk === 'error').toBe(!good)
+  })
+})

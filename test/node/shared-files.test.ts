@@ -6,6 +6,8 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CredentialsError } from '../../src/node/errors.ts'
 import {
+  configuredEndpoint,
+  endpointVariant,
   homeDirectory,
   loadSharedConfigFiles,
   mergeProfileFiles,
@@ -14,6 +16,7 @@ import {
   resolveRegion,
   sectionOf,
   selectedProfileName,
+  serviceEndpoint,
   sharedFilePaths,
   subPropertiesOf,
 } from '../../src/node/shared-files.ts'
@@ -300,6 +303,71 @@ describe('parser properties (fast-check)', () => {
         expect(Object.getOwnPropertyNames(Object.prototype)).not.toContain('1')
         expect(({} as Record<string, unknown>).x).toBeUndefined()
       }),
+    )
+  })
+})
+
+describe('settings shared by the clients of the sources', () => {
+  const files = parseProfileFile(
+    [
+      '\uFEFF[profile p]',
+      'endpoint_url = http://profile.example',
+      'services = s',
+      'use_fips_endpoint = true',
+      '[profile q]',
+      'endpoint_url = http://q.example',
+      'ignore_configured_endpoint_urls = true',
+      'use_dualstack_endpoint = TRUE',
+      '[services s]',
+      'sso =',
+      '  endpoint_url = http://sso.example',
+    ].join('\r\n'),
+    'config',
+    'config',
+  )
+
+  it('reads a file that starts with a byte order mark', () => {
+    expect(sectionOf(files.profiles, 'p')).toBeDefined()
+  })
+
+  it('configured endpoints: service env, global env, services section, profile; ignore switch', () => {
+    const sts = { environment: 'STS', profile: 'sts' }
+    const sso = { environment: 'SSO', profile: 'sso' }
+    expect(configuredEndpoint(files, 'p', {}, sts)).toBe('http://profile.example')
+    expect(configuredEndpoint(files, 'p', {}, sso)).toBe('http://sso.example')
+    expect(configuredEndpoint(files, 'p', { AWS_ENDPOINT_URL: 'http://all' }, sso)).toBe(
+      'http://all',
+    )
+    expect(
+      configuredEndpoint(
+        files,
+        'p',
+        { AWS_ENDPOINT_URL: 'http://all', AWS_ENDPOINT_URL_SSO: 'http://one' },
+        sso,
+      ),
+    ).toBe('http://one')
+    expect(
+      configuredEndpoint(files, 'p', { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }, sts),
+    ).toBe(undefined)
+    expect(configuredEndpoint(files, 'q', { AWS_ENDPOINT_URL: 'http://all' }, sts)).toBe(undefined)
+    expect(configuredEndpoint(files, 'missing', {}, sts)).toBe(undefined)
+  })
+
+  it('FIPS and dual-stack variants from the environment, then the profile', () => {
+    expect(endpointVariant(files, 'p', {})).toEqual({ fips: true, dualStack: false })
+    expect(endpointVariant(files, 'q', {})).toEqual({ fips: false, dualStack: true })
+    expect(endpointVariant(files, 'p', { AWS_USE_FIPS_ENDPOINT: 'false' })).toEqual({
+      fips: false,
+      dualStack: false,
+    })
+    expect(serviceEndpoint('sts', 'us-east-1', { fips: true, dualStack: true })).toBe(
+      'https://sts-fips.us-east-1.api.aws',
+    )
+    expect(serviceEndpoint('portal.sso', 'eu-west-1', { fips: false, dualStack: false })).toBe(
+      'https://portal.sso.eu-west-1.amazonaws.com',
+    )
+    expect(serviceEndpoint('oidc', 'cn-north-1', { fips: false, dualStack: false })).toBe(
+      'https://oidc.cn-north-1.amazonaws.com.cn',
     )
   })
 })

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { inspect } from 'node:util'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { CredentialsError } from '../../src/node/errors.ts'
 import { fromIni } from '../../src/node/ini.ts'
 import { fromSSO, ssoTokenCachePath } from '../../src/node/sso.ts'
@@ -355,6 +355,161 @@ describe('fromSSO against a local SSO portal and SSO OIDC on 127.0.0.1', () => {
     expect([explicit.accessKeyId, explicit.accountId]).toEqual(['ASIA-Explicit', '123'])
     const viaIni = await fromIni({ env: env(), profile: 'dev', now: () => NOW })()
     expect([viaIni.accessKeyId, viaIni.accountId]).toEqual(['ASIA-Dev', '111122223333'])
+  })
+
+  // The AWS SDK for JavaScript v3's own fromSSO (a dependency of the devDependency
+  // @aws-sdk/client-sts) as an independent oracle, on the same files, cache and local server: the
+  // same credentials (or an error in both), the same requests, the same cache written back.
+  describe('agrees with @aws-sdk/credential-provider-sso', () => {
+    const soon = () => new Date(Date.now() + 120_000).toISOString()
+    const later = () => new Date(Date.now() + 3600_000).toISOString()
+    const past = () => new Date(Date.now() - 60_000).toISOString()
+    const refreshable = {
+      refreshToken: REFRESH_TOKEN,
+      clientId: 'client-1',
+      clientSecret: CLIENT_SECRET,
+    }
+    const legacy =
+      '[profile p]\nsso_start_url = https://legacy.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 999988887777\nsso_role_name = ReadOnly\n'
+    const session = (
+      name: string,
+      extra = 'sso_account_id = 111122223333\nsso_role_name = Dev\n',
+    ) =>
+      `[profile p]\nsso_session = ${name}\n${extra}[sso-session ${name}]\nsso_region = us-east-2\nsso_start_url = https://corp.awsapps.com/start\n`
+    const cases: [
+      string,
+      string,
+      { ssoSession?: string; ssoStartUrl: string },
+      () => object | undefined,
+      boolean,
+    ][] = [
+      [
+        'legacy profile',
+        legacy,
+        { ssoStartUrl: 'https://legacy.awsapps.com/start' },
+        () => ({ accessToken: ACCESS_TOKEN, expiresAt: later() }),
+        true,
+      ],
+      [
+        'sso-session profile',
+        session('s1'),
+        { ssoSession: 's1', ssoStartUrl: '' },
+        () => ({ accessToken: ACCESS_TOKEN, expiresAt: later() }),
+        true,
+      ],
+      [
+        'refresh near expiry',
+        session('s2'),
+        { ssoSession: 's2', ssoStartUrl: '' },
+        () => ({
+          accessToken: ACCESS_TOKEN,
+          expiresAt: soon(),
+          ...refreshable,
+          region: 'us-east-2',
+        }),
+        true,
+      ],
+      [
+        'expired, nothing to refresh with',
+        session('s3'),
+        { ssoSession: 's3', ssoStartUrl: '' },
+        () => ({ accessToken: ACCESS_TOKEN, expiresAt: past() }),
+        false,
+      ],
+      [
+        'legacy expired',
+        legacy,
+        { ssoStartUrl: 'https://legacy.awsapps.com/start' },
+        () => ({ accessToken: ACCESS_TOKEN, expiresAt: past() }),
+        false,
+      ],
+      [
+        'no cached token',
+        session('s4'),
+        { ssoSession: 's4', ssoStartUrl: '' },
+        () => undefined,
+        false,
+      ],
+      [
+        'no account and role',
+        session('s5', ''),
+        { ssoSession: 's5', ssoStartUrl: '' },
+        () => ({ accessToken: ACCESS_TOKEN, expiresAt: later() }),
+        false,
+      ],
+    ]
+
+    it.each(cases)('%s', async (_, configText, key, cacheEntry, good) => {
+      const configFile = join(home, '.aws', 'config')
+      const credentialsFile = join(home, '.aws', 'credentials')
+      await config(configText)
+      await writeFile(credentialsFile, '')
+      const file = await cacheFile(key)
+      const entry = cacheEntry()
+      const accountIds: unknown[] = []
+      const run = async (provider: () => Promise<any>) => {
+        seen = []
+        validToken = ACCESS_TOKEN
+        await rm(file, { force: true })
+        if (entry !== undefined) await writeCache(file, entry)
+        let outcome: unknown
+        try {
+          const c = await provider()
+          // accountId is compared apart: this JS SDK version returns none, the cross-SDK
+          // scenarios expect sso_account_id.
+          outcome = [c.accessKeyId, c.secretAccessKey, c.sessionToken, c.expiration?.getTime()]
+          accountIds.push(c.accountId)
+        } catch {
+          outcome = 'error'
+        }
+        let cached: unknown
+        try {
+          const { expiresAt, ...rest } = JSON.parse(await readFile(file, 'utf8'))
+          cached = {
+            ...rest,
+            expiresInMinutes: Math.round((Date.parse(expiresAt) - Date.now()) / 60_000),
+          }
+        } catch {
+          cached = 'none'
+        }
+        // The two SDKs order the portal's query differently; the scenarios record both orders.
+        const sortedUrl = (url: string) => {
+          const parsed = new URL(url, 'http://localhost')
+          parsed.searchParams.sort()
+          return `${parsed.pathname}${parsed.search}`
+        }
+        return {
+          outcome,
+          cached,
+          requests: seen.map((s) => [
+            s.method,
+            sortedUrl(s.url),
+            s.bearer,
+            s.body && JSON.parse(s.body),
+          ]),
+        }
+      }
+      const { fromSSO: sdkFromSSO } = await import('@aws-sdk/credential-provider-sso')
+      vi.stubEnv('HOME', home)
+      let sdk
+      try {
+        sdk = await run(() =>
+          sdkFromSSO({
+            profile: 'p',
+            configFilepath: configFile,
+            filepath: credentialsFile,
+            ignoreCache: true,
+            clientConfig: { endpoint: base, maxAttempts: 1 },
+          })(),
+        )
+      } finally {
+        vi.unstubAllEnvs()
+      }
+      const ours = await run(() => fromSSO({ env: env(), profile: 'p' })())
+      expect(ours).toEqual(sdk)
+      expect(sdk.outcome !== 'error').toBe(good)
+      if (good) expect(accountIds[1]).toBe(/sso_account_id = (\d+)/.exec(configText)![1])
+    })
   })
 })
 
