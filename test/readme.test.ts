@@ -373,6 +373,7 @@ describe('the README harness itself', { timeout: TEST_TIMEOUT_MS }, () => {
       reason: 'needs the internet',
     })
     expect(parseDirective('typecheck-only')).toEqual({ kind: 'typecheck-only' })
+    expect(parseDirective('typecheck-only (reads from S3)')).toEqual({ kind: 'typecheck-only' })
     expect(parseDirective('typecheck')).toEqual({ kind: 'invalid', text: 'typecheck' })
     expect(parseDirective('skip')).toEqual({ kind: 'invalid', text: 'skip' })
   })

@@ -8,7 +8,7 @@ export type BlockLanguage = 'ts' | 'js' | 'sh'
 /**
  * What the line before a block asks for:
  * - `run`: type-checked (TypeScript) and run (no directive);
- * - `typecheck-only`: `<!-- readme: typecheck-only -->`, type-checked, not run;
+ * - `typecheck-only`: `<!-- readme: typecheck-only -->` (or `typecheck-only (why)`), type-checked, not run;
  * - `skip`: `<!-- readme: skip (reason) -->`, neither; the reason names the test;
  * - `invalid`: a `readme:` comment the harness does not know (a typo fails its test).
  */
@@ -48,7 +48,8 @@ const HEADING = /^#{1,6}\s+(.+?)\s*#*\s*$/
 const DIRECTIVE = /^\s*<!--\s*readme:\s*(.*?)\s*-->\s*$/
 
 export function parseDirective(text: string): Directive {
-  if (text === 'typecheck-only') return { kind: 'typecheck-only' }
+  // `typecheck-only (why)`: the note says why the block cannot run offline.
+  if (/^typecheck-only(\s*\(.+\))?$/.test(text)) return { kind: 'typecheck-only' }
   const skip = /^skip\s*\((.+)\)$/.exec(text)
   if (skip) return { kind: 'skip', reason: skip[1]!.trim() }
   return { kind: 'invalid', text }
