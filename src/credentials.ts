@@ -27,6 +27,8 @@ export interface RefreshOptions {
   refreshWindowMs?: number
   /** Called when an early refresh fails while the cached credentials are still valid (they are returned). */
   onRefreshError?: (error: unknown) => void
+  /** The clock, in milliseconds since 1970 (default `Date.now`): pass a fixed one to replay a scenario. */
+  now?: () => number
 }
 
 /** Converts STS `Credentials` to the SDK's credential shape. */
@@ -45,12 +47,11 @@ export const toIdentity = (c: StsCredentials): AwsCredentialIdentity => ({
  */
 export const cachedProvider = (
   get: () => Promise<AwsCredentialIdentity>,
-  { refreshWindowMs = 300000, onRefreshError }: RefreshOptions = {},
+  { refreshWindowMs = 300000, onRefreshError, now = Date.now }: RefreshOptions = {},
 ): CredentialProvider => {
   let current: AwsCredentialIdentity | undefined
   let pending: Promise<AwsCredentialIdentity> | undefined
-  const left = () =>
-    current?.expiration ? +current.expiration - Date.now() : current ? Infinity : 0
+  const left = () => (current?.expiration ? +current.expiration - now() : current ? Infinity : 0)
   return async () => {
     if (left() > refreshWindowMs) return current!
     if (!pending) {
@@ -77,7 +78,7 @@ export const fromOperation = <I>(
   input: I | (() => I | Promise<I>),
   config: StsConfig & RefreshOptions,
 ): CredentialProvider => {
-  const { refreshWindowMs, onRefreshError, ...sts } = config
+  const { refreshWindowMs, onRefreshError, now, ...sts } = config
   return cachedProvider(
     async () =>
       toIdentity(
@@ -89,13 +90,13 @@ export const fromOperation = <I>(
           )
         ).Credentials,
       ),
-    { refreshWindowMs, onRefreshError },
+    { refreshWindowMs, onRefreshError, now },
   )
 }
 
 /** Input of {@link fromAssumeRole}: AssumeRole's, with a default session name and MFA by callback. */
 export type AssumeRoleProviderInput = Omit<AssumeRoleInput, 'RoleSessionName' | 'TokenCode'> & {
-  /** Default: `edge-sts-{epoch ms}` of the STS call. */
+  /** Default: `edge-sts-{epoch ms}` of the STS call (read from `now`). */
   RoleSessionName?: string
 }
 
@@ -118,7 +119,7 @@ export const fromAssumeRole = (
   fromOperation(
     AssumeRole,
     async () => ({
-      RoleSessionName: `edge-sts-${Date.now()}`,
+      RoleSessionName: `edge-sts-${(config.now ?? Date.now)()}`,
       ...input,
       ...(tokenCode && { TokenCode: await tokenCode() }),
     }),
@@ -139,7 +140,7 @@ export const fromWebIdentity = (
   fromOperation(
     AssumeRoleWithWebIdentity,
     async () => ({
-      RoleSessionName: `edge-sts-${Date.now()}`,
+      RoleSessionName: `edge-sts-${(config.now ?? Date.now)()}`,
       ...input,
       WebIdentityToken:
         typeof input.WebIdentityToken == 'function'

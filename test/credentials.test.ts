@@ -86,6 +86,23 @@ describe('cachedProvider', () => {
     await expect(p()).rejects.toThrow('sts down')
   })
 
+  it('reads the clock from `now`, not Date.now', async () => {
+    const start = Date.parse('2030-01-01T00:00:00Z')
+    let clock = start
+    let n = 0
+    const get = vi.fn(async () => ({
+      accessKeyId: `K${++n}`,
+      secretAccessKey: 's',
+      expiration: new Date(start + 3600_000),
+    }))
+    const p = cachedProvider(get, { now: () => clock })
+    expect((await p()).accessKeyId).toBe('K1')
+    clock = start + 3600_000 - 300_001
+    expect((await p()).accessKeyId).toBe('K1')
+    clock = start + 3600_000 - 299_999
+    expect((await p()).accessKeyId).toBe('K2')
+  })
+
   it('caches credentials without expiration for good', async () => {
     const get = vi.fn(async () => ({ accessKeyId: 'S', secretAccessKey: 's' }))
     const p = cachedProvider(get)
@@ -153,6 +170,15 @@ describe('fromAssumeRole against the local STS', () => {
     await provider()
     expect(tokenCode).toHaveBeenCalledTimes(1)
     expect(server.sts.state.requests[0]!.params.TokenCode).toBe(alice.mfaCode)
+  })
+
+  it('names the default session from the `now` clock', async () => {
+    const provider = fromAssumeRole(
+      { RoleArn: `arn:aws:iam::${ACCOUNT}:role/demo` },
+      { ...cfg(), now: () => 1_700_000_000_000 },
+    )
+    await provider()
+    expect(server.sts.state.requests[0]!.params.RoleSessionName).toBe('edge-sts-1700000000000')
   })
 
   it('lets a failed call be retried by the next caller', async () => {
