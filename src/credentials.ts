@@ -1,4 +1,5 @@
 import { call, type StsConfig } from './client.ts'
+import { EdgeStsError, StsValidationError } from './errors.ts'
 import {
   AssumeRole,
   AssumeRoleWithWebIdentity,
@@ -21,6 +22,14 @@ export interface AwsCredentialIdentity {
 /** A function that returns fresh credentials: pass it wherever credentials are taken. */
 export type CredentialProvider = () => Promise<AwsCredentialIdentity>
 
+/**
+ * Credentials as a source may hand them over: `expiration` as a `Date`, an ISO 8601 string (what a
+ * JSON or KV round trip leaves) or milliseconds since 1970.
+ */
+export type CredentialsInput = Omit<AwsCredentialIdentity, 'expiration'> & {
+  expiration?: Date | string | number
+}
+
 /** How a caching provider refreshes. */
 export interface RefreshOptions {
   /** Refresh when the credentials expire within this many milliseconds (default 300000: 5 minutes, as the AWS SDK). */
@@ -40,24 +49,59 @@ export const toIdentity = (c: StsCredentials): AwsCredentialIdentity => ({
 })
 
 /**
- * Caches what `get` returns until it is within `refreshWindowMs` of its `expiration`. Concurrent
- * callers share one call of `get`; a failure is not cached (the next call tries again); while the
- * cached credentials are still valid a failed early refresh returns them and reports the error to
- * `onRefreshError`; expired credentials are never returned.
+ * The credentials with `expiration` as a valid `Date` (the same object when it already is one).
+ * Throws a {@link StsValidationError} (param `expiration`) for anything else: a date that cannot be
+ * read must not be taken for "never expires".
+ */
+const withDateExpiration = (credentials: CredentialsInput): AwsCredentialIdentity => {
+  const { expiration } = credentials
+  if (expiration === undefined || expiration === null) return credentials as AwsCredentialIdentity
+  if (expiration instanceof Date && !Number.isNaN(+expiration))
+    return credentials as AwsCredentialIdentity
+  let date: Date | undefined
+  if (typeof expiration == 'string') date = new Date(expiration)
+  if (typeof expiration == 'number') date = new Date(expiration)
+  if (!date || Number.isNaN(+date))
+    throw new StsValidationError([
+      {
+        param: 'expiration',
+        rule: 'type',
+        message:
+          'expiration: must be a valid Date, an ISO 8601 date string or milliseconds since 1970',
+      },
+    ])
+  return { ...credentials, expiration: date }
+}
+
+/**
+ * Caches what `get` returns until it is within `refreshWindowMs` of its `expiration` (a `Date`, an
+ * ISO 8601 string or epoch milliseconds; returned as a `Date`). Concurrent callers share one call of
+ * `get`; a failure is not cached (the next call tries again); while the cached credentials are still
+ * valid a failed early refresh returns them and reports the error to `onRefreshError`; expired
+ * credentials are never returned: already expired ones from `get` fail with code
+ * `ExpiredCredentials`.
  */
 export const cachedProvider = (
-  get: () => Promise<AwsCredentialIdentity>,
+  get: () => Promise<CredentialsInput>,
   { refreshWindowMs = 300000, onRefreshError, now = Date.now }: RefreshOptions = {},
 ): CredentialProvider => {
   let current: AwsCredentialIdentity | undefined
   let pending: Promise<AwsCredentialIdentity> | undefined
   const left = () => (current?.expiration ? +current.expiration - now() : current ? Infinity : 0)
+  const fetchValid = async () => {
+    const fresh = withDateExpiration(await get())
+    if (fresh.expiration && +fresh.expiration <= now())
+      throw new EdgeStsError(
+        'ExpiredCredentials',
+        `the credential source returned credentials that expired at ${fresh.expiration.toISOString()}`,
+      )
+    current = fresh
+    return fresh
+  }
   return async () => {
     if (left() > refreshWindowMs) return current!
     if (!pending) {
-      pending = get()
-        .then((c) => (current = c))
-        .finally(() => (pending = undefined))
+      pending = fetchValid().finally(() => (pending = undefined))
       // Reported once per failed refresh, and only when the cached credentials carry on.
       pending.catch((e) => left() > 0 && onRefreshError?.(e))
     }

@@ -69,6 +69,7 @@ export {
 export type {
   AwsCredentialIdentity,
   CredentialProvider,
+  CredentialsInput,
   RefreshOptions,
   AssumeRoleProviderInput,
 } from './credentials.ts'

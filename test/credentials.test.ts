@@ -103,6 +103,58 @@ describe('cachedProvider', () => {
     expect((await p()).accessKeyId).toBe('K2')
   })
 
+  it('never returns credentials that `get` hands over already expired', async () => {
+    const get = vi.fn(async () => creds('DEAD', -1000))
+    const p = cachedProvider(get)
+    await expect(p()).rejects.toMatchObject({ name: 'EdgeStsError', code: 'ExpiredCredentials' })
+  })
+
+  it('keeps still-valid credentials when a refresh hands over expired ones, and reports it', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const onRefreshError = vi.fn()
+    const get = vi
+      .fn()
+      .mockResolvedValueOnce(creds('OLD', 600_000))
+      .mockResolvedValue(creds('DEAD', -1))
+    const p = cachedProvider(get, { onRefreshError })
+    await p()
+    vi.setSystemTime(Date.now() + 400_000)
+    expect((await p()).accessKeyId).toBe('OLD')
+    await Promise.resolve()
+    expect(onRefreshError.mock.calls[0]![0]).toMatchObject({ code: 'ExpiredCredentials' })
+  })
+
+  it('caches an expiration given as an ISO string (a JSON or KV round trip) and returns a Date', async () => {
+    const expiration = new Date(Date.now() + 3600_000).toISOString()
+    const get = vi.fn(async () => ({ accessKeyId: 'J', secretAccessKey: 's', expiration }))
+    const p = cachedProvider(get)
+    const first = await p()
+    await p()
+    expect(get).toHaveBeenCalledTimes(1)
+    expect(first.expiration).toBeInstanceOf(Date)
+    expect(first.expiration!.toISOString()).toBe(expiration)
+  })
+
+  it('caches an expiration given as epoch milliseconds', async () => {
+    const expiration = Date.now() + 3600_000
+    const get = vi.fn(async () => ({ accessKeyId: 'N', secretAccessKey: 's', expiration }))
+    const p = cachedProvider(get)
+    expect(+(await p()).expiration!).toBe(expiration)
+    await p()
+    expect(get).toHaveBeenCalledTimes(1)
+  })
+
+  it.each([['next tuesday'], [Number.NaN], [new Date('nope')], [{}], [true]])(
+    'rejects an expiration that is not a date (%s) with a validation error',
+    async (expiration) => {
+      const get = async () => ({ accessKeyId: 'X', secretAccessKey: 's', expiration }) as any
+      await expect(cachedProvider(get)()).rejects.toMatchObject({
+        code: 'ValidationError',
+        issues: [{ param: 'expiration', rule: 'type' }],
+      })
+    },
+  )
+
   it('caches credentials without expiration for good', async () => {
     const get = vi.fn(async () => ({ accessKeyId: 'S', secretAccessKey: 's' }))
     const p = cachedProvider(get)
