@@ -1,5 +1,6 @@
 import { call, type StsConfig } from './client.ts'
 import { EdgeStsError, StsValidationError } from './errors.ts'
+import { openSharedCache, type SharedCache, type SharedCacheOptions } from './shared-cache.ts'
 import {
   AssumeRole,
   AssumeRoleWithWebIdentity,
@@ -34,10 +35,18 @@ export type CredentialsInput = Omit<AwsCredentialIdentity, 'expiration'> & {
 export interface RefreshOptions {
   /** Refresh when the credentials expire within this many milliseconds (default 300000: 5 minutes, as the AWS SDK). */
   refreshWindowMs?: number
-  /** Called when an early refresh fails while the cached credentials are still valid (they are returned). */
+  /**
+   * Called with what went wrong without failing the call: an early refresh that failed while the
+   * cached credentials were still valid (they are returned), and shared-cache store failures.
+   */
   onRefreshError?: (error: unknown) => void
   /** The clock, in milliseconds since 1970 (default `Date.now`): pass a fixed one to replay a scenario. */
   now?: () => number
+  /**
+   * Share the credentials across a fleet of isolates through an encrypted store (Workers KV, a
+   * Durable Object, the Cache API, Deno KV): memory → store → STS. Off unless given.
+   */
+  sharedCache?: SharedCacheOptions
 }
 
 /** Converts STS `Credentials` to the SDK's credential shape. */
@@ -73,33 +82,64 @@ const withDateExpiration = (credentials: CredentialsInput): AwsCredentialIdentit
   return { ...credentials, expiration: date }
 }
 
-/**
- * Caches what `get` returns until it is within `refreshWindowMs` of its `expiration` (a `Date`, an
- * ISO 8601 string or epoch milliseconds; returned as a `Date`). Concurrent callers share one call of
- * `get`; a failure is not cached (the next call tries again); while the cached credentials are still
- * valid a failed early refresh returns them and reports the error to `onRefreshError`; expired
- * credentials are never returned: already expired ones from `get` fail with code
- * `ExpiredCredentials`.
- */
-export const cachedProvider = (
+const CHECK_INTERVAL_MS = 10000 // how often an instance near its refresh window asks the store
+
+const requiredKey = (reason: string): never => {
+  throw new StsValidationError([
+    {
+      param: 'sharedCache.key',
+      rule: 'required',
+      message: `sharedCache.key: is required ${reason}: name what shapes the credentials (a role, a tenant, a source identity) so that two of them never share an entry`,
+    },
+  ])
+}
+
+/** The caching engine of every provider: memory → shared store (if any) → `get`. */
+const cache = (
   get: () => Promise<CredentialsInput>,
-  { refreshWindowMs = 300000, onRefreshError, now = Date.now }: RefreshOptions = {},
+  { refreshWindowMs = 300000, onRefreshError, now = Date.now, sharedCache }: RefreshOptions,
+  describe: () => Promise<unknown>,
 ): CredentialProvider => {
   let current: AwsCredentialIdentity | undefined
   let pending: Promise<AwsCredentialIdentity> | undefined
+  let checking: Promise<void> | undefined
+  let lastCheck = -Infinity
+  const report = (error: unknown) => onRefreshError?.(error)
+  const shared = sharedCache && openSharedCache(sharedCache, { refreshWindowMs, now, report })
   const left = () => (current?.expiration ? +current.expiration - now() : current ? Infinity : 0)
-  const fetchValid = async () => {
+  const fromSource = async () => {
     const fresh = withDateExpiration(await get())
     if (fresh.expiration && +fresh.expiration <= now())
       throw new EdgeStsError(
         'ExpiredCredentials',
         `the credential source returned credentials that expired at ${fresh.expiration.toISOString()}`,
       )
+    return fresh
+  }
+  const fetchValid = async () => {
+    const fresh = shared ? await shared.fetch(describe, fromSource) : await fromSource()
     current = fresh
     return fresh
   }
+  // Valid, near the refresh window, with a shared cache: at most one look at the store per interval;
+  // the caller that looks waits for it, the others get the current credentials meanwhile.
+  const checkEarly = async (sharedCache: SharedCache, held: AwsCredentialIdentity) => {
+    if (!checking && now() - lastCheck >= CHECK_INTERVAL_MS) {
+      lastCheck = now()
+      checking = sharedCache
+        .refreshEarly(describe, fromSource, held)
+        .then((newer) => {
+          if (newer && +newer.expiration! > +(current?.expiration ?? 0)) current = newer
+        }, report)
+        .finally(() => (checking = undefined))
+      await checking
+    }
+    return current!
+  }
   return async () => {
-    if (left() > refreshWindowMs) return current!
+    const remaining = left()
+    if (remaining > refreshWindowMs + (shared?.earlyRefreshMs ?? 0)) return current!
+    if (shared && remaining > refreshWindowMs) return checkEarly(shared, current!)
     if (!pending) {
       pending = fetchValid().finally(() => (pending = undefined))
       // Reported once per failed refresh, and only when the cached credentials carry on.
@@ -113,28 +153,80 @@ export const cachedProvider = (
 }
 
 /**
+ * Caches what `get` returns until it is within `refreshWindowMs` of its `expiration` (a `Date`, an
+ * ISO 8601 string or epoch milliseconds; returned as a `Date`). Concurrent callers share one call of
+ * `get`; a failure is not cached (the next call tries again); while the cached credentials are still
+ * valid a failed early refresh returns them and reports the error to `onRefreshError`; expired
+ * credentials are never returned: already expired ones from `get` fail with code
+ * `ExpiredCredentials`. With `sharedCache`, `sharedCache.key` must name what `get` returns.
+ */
+export const cachedProvider = (
+  get: () => Promise<CredentialsInput>,
+  options: RefreshOptions = {},
+): CredentialProvider => {
+  const key = options.sharedCache?.key
+  if (options.sharedCache && (typeof key != 'string' || !key))
+    requiredKey('with cachedProvider, whose get is opaque')
+  return cache(get, options, async () => ({ provider: 'cachedProvider', key }))
+}
+
+/** The access key id of the caller's credentials (a provider is asked): part of the cache key. */
+const sourceAccessKeyId = async (credentials: StsConfig['credentials']) => {
+  if (typeof credentials == 'function') return (await credentials()).accessKeyId
+  return credentials?.accessKeyId
+}
+
+/** A provider of `operation`'s credentials; `describeInput` tells what of the input shapes them. */
+const operationProvider = <I>(
+  operation: Operation<I, CredentialsOutput>,
+  makeInput: () => I | Promise<I>,
+  config: StsConfig & RefreshOptions,
+  describeInput: () => unknown,
+): CredentialProvider => {
+  const { refreshWindowMs, onRefreshError, now, sharedCache, ...sts } = config
+  const describe = async () => ({
+    operation: operation.action,
+    input: await describeInput(),
+    region: sts.region,
+    endpoint: sts.endpoint === undefined ? undefined : String(sts.endpoint),
+    useFipsEndpoint: sts.useFipsEndpoint,
+    source: await sourceAccessKeyId(sts.credentials),
+    key: sharedCache?.key,
+  })
+  return cache(
+    async () => toIdentity((await call(operation, await makeInput(), sts)).Credentials),
+    { refreshWindowMs, onRefreshError, now, sharedCache },
+    describe,
+  )
+}
+
+/** The input without what changes from call to call and does not shape the credentials. */
+const withoutMfaCode = (input: object) => {
+  const { TokenCode, ...rest } = input as { TokenCode?: unknown }
+  return rest
+}
+
+/**
  * A caching provider of the credentials of any STS operation that returns them (GetSessionToken,
  * GetFederationToken, AssumeRoleWithSAML, AssumeRoot, ...). `input` may be a function, called for
- * each STS call (to read a fresh token, say).
+ * each STS call (to read a fresh token, say); with `sharedCache`, such a function needs
+ * `sharedCache.key` to name what it returns.
  */
 export const fromOperation = <I>(
   operation: Operation<I, CredentialsOutput>,
   input: I | (() => I | Promise<I>),
   config: StsConfig & RefreshOptions,
 ): CredentialProvider => {
-  const { refreshWindowMs, onRefreshError, now, ...sts } = config
-  return cachedProvider(
-    async () =>
-      toIdentity(
-        (
-          await call(
-            operation,
-            typeof input == 'function' ? await (input as () => I)() : input,
-            sts,
-          )
-        ).Credentials,
-      ),
-    { refreshWindowMs, onRefreshError, now },
+  if (typeof input == 'function') {
+    if (config?.sharedCache && !config.sharedCache.key)
+      requiredKey('when the input of fromOperation is a function')
+    return operationProvider(operation, input as () => I | Promise<I>, config, () => 'per call')
+  }
+  return operationProvider(
+    operation,
+    () => input,
+    config,
+    () => withoutMfaCode(input as object),
   )
 }
 
@@ -160,7 +252,7 @@ export const fromAssumeRole = (
     ...config
   }: StsConfig & RefreshOptions & { tokenCode?: () => string | Promise<string> },
 ): CredentialProvider =>
-  fromOperation(
+  operationProvider(
     AssumeRole,
     async () => ({
       RoleSessionName: `edge-sts-${(config.now ?? Date.now)()}`,
@@ -168,6 +260,7 @@ export const fromAssumeRole = (
       ...(tokenCode && { TokenCode: await tokenCode() }),
     }),
     config,
+    () => ({ ...input, RoleSessionName: input.RoleSessionName ?? 'edge-sts-{epoch ms}' }),
   )
 
 /**
@@ -180,16 +273,36 @@ export const fromWebIdentity = (
     WebIdentityToken: string | (() => string | Promise<string>)
   },
   config: StsConfig & RefreshOptions,
-): CredentialProvider =>
-  fromOperation(
+): CredentialProvider => {
+  const token = async () =>
+    typeof input.WebIdentityToken == 'function'
+      ? await input.WebIdentityToken()
+      : input.WebIdentityToken
+  return operationProvider(
     AssumeRoleWithWebIdentity,
     async () => ({
       RoleSessionName: `edge-sts-${(config.now ?? Date.now)()}`,
       ...input,
-      WebIdentityToken:
-        typeof input.WebIdentityToken == 'function'
-          ? await input.WebIdentityToken()
-          : input.WebIdentityToken,
+      WebIdentityToken: await token(),
     }),
     config,
+    async () => ({
+      ...input,
+      RoleSessionName: input.RoleSessionName ?? 'edge-sts-{epoch ms}',
+      WebIdentityToken: tokenSubject(await token()),
+    }),
   )
+}
+
+/**
+ * Who a web-identity token speaks for: the issuer, subject and audience of a JWT (a fresh token of
+ * the same subject names the same entry), or the whole token when it is not a readable JWT.
+ */
+const tokenSubject = (token: string): unknown => {
+  try {
+    const payload = token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')
+    const { iss, sub, aud } = JSON.parse(atob(payload))
+    if (typeof iss == 'string' && typeof sub == 'string') return { iss, sub, aud }
+  } catch {}
+  return { token }
+}

@@ -73,6 +73,11 @@ export type {
   RefreshOptions,
   AssumeRoleProviderInput,
 } from './credentials.ts'
+export type {
+  SharedCacheOptions,
+  SharedCacheStore,
+  SharedCacheStoreOptions,
+} from './shared-cache.ts'
 export type { StsConfig, CredentialsSource } from './client.ts'
 export type { StsBody, ReadXmlOptions, XmlFields } from './xml.ts'
 export { EdgeStsError, StsValidationError, StsError, isRetryable } from './errors.ts'
