@@ -73,6 +73,20 @@ export type {
   RefreshOptions,
   AssumeRoleProviderInput,
 } from './credentials.ts'
+export {
+  denoKvStore,
+  cacheApiStore,
+  durableObjectStore,
+  SharedCacheObject,
+} from './shared-stores.ts'
+export type {
+  DenoKvLike,
+  DenoKvAtomicLike,
+  CacheLike,
+  DurableObjectNamespaceLike,
+  DurableObjectStateLike,
+  StoreAdapterOptions,
+} from './shared-stores.ts'
 export type {
   SharedCacheOptions,
   SharedCacheStore,

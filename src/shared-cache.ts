@@ -84,7 +84,9 @@ export interface SharedCache {
 }
 
 const MIN_SECRET_LENGTH = 32
-const LEASE_MS = 60000 // Workers KV takes no expiration closer than 60 s.
+// Workers KV takes no expiration closer than 60 s (by its own clock): a margin for transit and skew.
+const MIN_STORE_MS = 65000
+const LEASE_MS = MIN_STORE_MS
 const FIRST_POLL_MS = 50
 const MAX_POLL_MS = 500
 
@@ -285,7 +287,7 @@ export const openSharedCache = (
   const write = async (key: string, credentials: AwsCredentialIdentity) => {
     const expirationMs = +credentials.expiration!
     // Credentials without an expiration are not shared; Workers KV refuses an expiry under 60 s.
-    if (!credentials.expiration || expirationMs - now() < 60000) return
+    if (!credentials.expiration || expirationMs - now() < MIN_STORE_MS) return
     const value = await seal(await keys(), key, credentials)
     await call('put', () => store.put(key, value, { expiration: Math.floor(expirationMs / 1000) }))
   }
