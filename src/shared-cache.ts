@@ -88,6 +88,7 @@ const MIN_SECRET_LENGTH = 32
 const MIN_STORE_MS = 65000
 const LEASE_MS = MIN_STORE_MS
 const FIRST_POLL_MS = 50
+const RETRY_WRITE_MS = 1100
 const MAX_POLL_MS = 500
 
 const cacheError = (message: string, cause?: unknown) =>
@@ -318,7 +319,15 @@ export const openSharedCache = (
     try {
       if (hasMethod('add')) return await call('add', () => store.add!(leaseKey, value, options))
       if (held(await storeGet(leaseKey))) return false
-      await call('put', () => store.put(leaseKey, value, options))
+      try {
+        await call('put', () => store.put(leaseKey, value, options))
+      } catch (error) {
+        // Workers KV refuses a second write to a key within a second: someone may have just taken
+        // the lease. Wait for them if their lease can be seen; refresh if not.
+        report(error)
+        const lease = held(await storeGet(leaseKey))
+        return !lease || lease.token === token
+      }
       // Last writer wins: read back who holds it.
       return held(await storeGet(leaseKey))?.token === token
     } catch (error) {
@@ -348,6 +357,9 @@ export const openSharedCache = (
       await write(key, fresh)
     } catch (error) {
       report(error)
+      // Once more a little later, unawaited (Workers KV takes one write per key per second, and
+      // instances waiting for this refresh read nothing until it lands); the caller goes on.
+      setTimeout(() => write(key, fresh).catch(report), RETRY_WRITE_MS)
     }
     return fresh
   }
