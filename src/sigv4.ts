@@ -5,7 +5,7 @@ import { hex, uriEncode, utf8 } from './encode.ts'
 export interface Credentials {
   accessKeyId: string
   secretAccessKey: string
-  sessionToken?: string
+  sessionToken?: string | undefined
 }
 
 /** Request headers: a `Headers`, a record, or name/value pairs (repeated names allowed). */

@@ -30,6 +30,11 @@ import {
   type GetWebIdentityTokenInput,
   type GetWebIdentityTokenOutput,
   type Operation,
+  type GetAccessKeyInfoInput,
+  type GetAccessKeyInfoOutput,
+  type DecodeAuthorizationMessageInput,
+  type DecodeAuthorizationMessageOutput,
+  type GetDelegatedAccessTokenInput,
 } from './operations.ts'
 import { readStsXml, type ReadXmlOptions, type StsBody } from './xml.ts'
 
@@ -81,12 +86,16 @@ export const getCallerIdentity = (config: StsConfig): Promise<GetCallerIdentityO
   call(GetCallerIdentity, {}, config)
 
 /** STS GetAccessKeyInfo: the account an access key id belongs to. */
-export const getAccessKeyInfo = (input: { AccessKeyId: string }, config: StsConfig) =>
-  call(GetAccessKeyInfo, input, config)
+export const getAccessKeyInfo = (
+  input: GetAccessKeyInfoInput,
+  config: StsConfig,
+): Promise<GetAccessKeyInfoOutput> => call(GetAccessKeyInfo, input, config)
 
 /** STS DecodeAuthorizationMessage: the JSON behind an encoded authorization failure. */
-export const decodeAuthorizationMessage = (input: { EncodedMessage: string }, config: StsConfig) =>
-  call(DecodeAuthorizationMessage, input, config)
+export const decodeAuthorizationMessage = (
+  input: DecodeAuthorizationMessageInput,
+  config: StsConfig,
+): Promise<DecodeAuthorizationMessageOutput> => call(DecodeAuthorizationMessage, input, config)
 
 /** STS GetScopedCredentials: the caller's temporary credentials narrowed by `Policy` and/or a shorter `DurationSeconds`. */
 export const getScopedCredentials = (
@@ -96,7 +105,7 @@ export const getScopedCredentials = (
 
 /** STS GetDelegatedAccessToken: a trade-in token exchanged for the credentials of the principal it names. */
 export const getDelegatedAccessToken = (
-  input: { TradeInToken: string },
+  input: GetDelegatedAccessTokenInput,
   config: StsConfig,
 ): Promise<GetDelegatedAccessTokenOutput> => call(GetDelegatedAccessToken, input, config)
 
