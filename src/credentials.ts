@@ -1,6 +1,7 @@
-import { call, type StsConfig } from './client.ts'
+import { call, checkStsConfig, type StsConfig } from './client.ts'
 import { EdgeStsError, StsValidationError } from './errors.ts'
 import { openSharedCache, type SharedCache, type SharedCacheOptions } from './shared-cache.ts'
+import { collect, num, typed } from './validate.ts'
 import {
   AssumeRole,
   AssumeRoleWithWebIdentity,
@@ -94,6 +95,35 @@ const requiredKey = (reason: string): never => {
   ])
 }
 
+/** The options every caching provider takes besides the STS config. */
+const REFRESH_OPTIONS = ['refreshWindowMs', 'onRefreshError', 'now', 'sharedCache'] as const
+
+/** Checks the types of the refresh options (the shared cache checks its own when it opens). */
+const checkRefreshOptions = (options: RefreshOptions) =>
+  collect((add) => {
+    num(0, 2147483647, true)(options.refreshWindowMs, 'refreshWindowMs', add)
+    typed('function')(options.onRefreshError, 'onRefreshError', add)
+    typed('function')(options.now, 'now', add)
+    typed('object')(options.sharedCache, 'sharedCache', add)
+  })
+
+/**
+ * Checks a provider's config when the provider is made, not at its first call: unknown options,
+ * types and ranges (as every call checks them), and a region or endpoint to send to.
+ */
+const checkProviderConfig = (config: StsConfig & RefreshOptions, also: readonly string[] = []) => {
+  checkStsConfig(config, [...REFRESH_OPTIONS, ...also])
+  checkRefreshOptions(config)
+  if (config.region == null && config.endpoint == null)
+    throw new StsValidationError([
+      {
+        param: 'region',
+        rule: 'required',
+        message: 'region: is required: a region such as us-east-1, aws-global, or an endpoint',
+      },
+    ])
+}
+
 /** The caching engine of every provider: memory → shared store (if any) → `get`. */
 const cache = (
   get: () => Promise<CredentialsInput>,
@@ -164,6 +194,7 @@ export const cachedProvider = (
   get: () => Promise<CredentialsInput>,
   options: RefreshOptions = {},
 ): CredentialProvider => {
+  checkRefreshOptions(options)
   const key = options.sharedCache?.key
   if (options.sharedCache && (typeof key != 'string' || !key))
     requiredKey('with cachedProvider, whose get is opaque')
@@ -217,11 +248,13 @@ export const fromOperation = <I>(
   input: I | (() => I | Promise<I>),
   config: StsConfig & RefreshOptions,
 ): CredentialProvider => {
+  checkProviderConfig(config)
   if (typeof input == 'function') {
     if (config?.sharedCache && !config.sharedCache.key)
       requiredKey('when the input of fromOperation is a function')
     return operationProvider(operation, input as () => I | Promise<I>, config, () => 'per call')
   }
+  operation.check(input)
   return operationProvider(
     operation,
     () => input,
@@ -251,8 +284,24 @@ export const fromAssumeRole = (
     tokenCode,
     ...config
   }: StsConfig & RefreshOptions & { tokenCode?: () => string | Promise<string> },
-): CredentialProvider =>
-  operationProvider(
+): CredentialProvider => {
+  checkProviderConfig(config)
+  collect((add) => {
+    typed('function')(tokenCode, 'tokenCode', add)
+    if (input?.SerialNumber != null && !tokenCode)
+      add(
+        'tokenCode',
+        'required',
+        'is required with SerialNumber: a function that returns the MFA code',
+      )
+  })
+  // The input as it will be sent, with stand-ins for what is known only at the call.
+  AssumeRole.check({
+    RoleSessionName: 'edge-sts-1700000000000',
+    ...input,
+    ...(tokenCode && { TokenCode: '000000' }),
+  })
+  return operationProvider(
     AssumeRole,
     async () => ({
       RoleSessionName: `edge-sts-${(config.now ?? Date.now)()}`,
@@ -262,6 +311,7 @@ export const fromAssumeRole = (
     config,
     () => ({ ...input, RoleSessionName: input.RoleSessionName ?? 'edge-sts-{epoch ms}' }),
   )
+}
 
 /**
  * A caching provider of AssumeRoleWithWebIdentity credentials (GitHub Actions, Vercel, Cloudflare
@@ -274,6 +324,13 @@ export const fromWebIdentity = (
   },
   config: StsConfig & RefreshOptions,
 ): CredentialProvider => {
+  checkProviderConfig(config)
+  const { WebIdentityToken } = input ?? {}
+  AssumeRoleWithWebIdentity.check({
+    RoleSessionName: 'edge-sts-1700000000000',
+    ...input,
+    WebIdentityToken: typeof WebIdentityToken == 'function' ? 'read-at-call' : WebIdentityToken,
+  })
   const token = async () =>
     typeof input.WebIdentityToken == 'function'
       ? await input.WebIdentityToken()

@@ -1,5 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { cachedProvider, fromAssumeRole, type AwsCredentialIdentity } from '../src/credentials.ts'
+import {
+  cachedProvider,
+  fromAssumeRole,
+  fromOperation,
+  fromWebIdentity,
+  type AwsCredentialIdentity,
+} from '../src/credentials.ts'
+import { GetSessionToken } from '../src/operations.ts'
 import { signRequest } from '../src/sigv4.ts'
 import { ACCOUNT, USERS } from './local-sts/handler.ts'
 import { startLocalSts } from './local-sts/node.ts'
@@ -242,5 +249,88 @@ describe('fromAssumeRole against the local STS', () => {
     await expect(provider()).rejects.toMatchObject({ code: 'Throttling' })
     server.sts.faults = {}
     expect((await provider()).accessKeyId).toMatch(/^ASIA/)
+  })
+})
+
+describe('providers check their input and config when they are made (not at the first call)', () => {
+  const credentials = { accessKeyId: 'AKIAEXAMPLE000000001', secretAccessKey: 'secret/key' }
+  const ROLE = `arn:aws:iam::${ACCOUNT}:role/demo`
+  const config = { region: 'us-east-1', credentials }
+  const issuesOf = (make: () => unknown) => {
+    try {
+      make()
+    } catch (error) {
+      expect(error).toMatchObject({ name: 'StsValidationError', code: 'ValidationError' })
+      return (error as { issues: { param: string; rule: string }[] }).issues
+    }
+    return expect.fail('no error when the provider was made')
+  }
+
+  it.each([
+    ['a RoleArn that is no ARN', () => fromAssumeRole({ RoleArn: 'my-role' }, config), 'RoleArn'],
+    [
+      'no region and no endpoint',
+      () => fromAssumeRole({ RoleArn: ROLE }, { credentials }),
+      'region',
+    ],
+    [
+      'an unknown config key (timeout for timeoutMs)',
+      () => fromAssumeRole({ RoleArn: ROLE }, { ...config, timeout: 1000 } as any),
+      'timeout',
+    ],
+    [
+      'a RoleSessionName with a space',
+      () => fromAssumeRole({ RoleArn: ROLE, RoleSessionName: 'my session' }, config),
+      'RoleSessionName',
+    ],
+    [
+      'SerialNumber without tokenCode',
+      () =>
+        fromAssumeRole({ RoleArn: ROLE, SerialNumber: `arn:aws:iam::${ACCOUNT}:mfa/a` }, config),
+      'tokenCode',
+    ],
+    [
+      'refreshWindowMs as a string',
+      () => fromAssumeRole({ RoleArn: ROLE }, { ...config, refreshWindowMs: '60000' } as any),
+      'refreshWindowMs',
+    ],
+    [
+      'fromWebIdentity with a bad RoleArn (token read by a function)',
+      () => fromWebIdentity({ RoleArn: 'x', WebIdentityToken: () => 'token' }, config),
+      'RoleArn',
+    ],
+    [
+      'fromWebIdentity without a region',
+      () => fromWebIdentity({ RoleArn: ROLE, WebIdentityToken: 'token' }, {}),
+      'region',
+    ],
+    [
+      'fromOperation with an out-of-range DurationSeconds',
+      () => fromOperation(GetSessionToken, { DurationSeconds: 10 }, config),
+      'DurationSeconds',
+    ],
+    [
+      'cachedProvider with onRefreshError that is no function',
+      () => cachedProvider(async () => creds('A', 1), { onRefreshError: 'log' } as any),
+      'onRefreshError',
+    ],
+  ])('%s', (_what, make, param) => {
+    expect(issuesOf(make).map((issue) => issue.param)).toContain(param)
+  })
+
+  it('makes a valid provider without calling anything', () => {
+    const fetch = vi.fn()
+    const tokenCode = vi.fn()
+    fromAssumeRole(
+      { RoleArn: ROLE, SerialNumber: `arn:aws:iam::${ACCOUNT}:mfa/alice` },
+      { ...config, fetch, tokenCode },
+    )
+    fromWebIdentity(
+      { RoleArn: ROLE, WebIdentityToken: () => 'token' },
+      { region: 'us-east-1', fetch },
+    )
+    fromOperation(GetSessionToken, { DurationSeconds: 900 }, { ...config, fetch })
+    expect(fetch).not.toHaveBeenCalled()
+    expect(tokenCode).not.toHaveBeenCalled()
   })
 })
