@@ -5,7 +5,8 @@
 // sealing and the store adapters are the package's own (dist/); the stores' engines, STS and the
 // network are simulated in virtual time (timers and the clock replaced in this process only).
 // Environment: ISOLATES (1000), HOURS (3), REQUEST_MS (mean time between one isolate's requests,
-// 10000), KV_DELAY_MS (KV propagation to other data centres, 60000), DATA_CENTRES (20), SEED (1).
+// 10000), KV_DELAY_MS (KV propagation to other data centres, 60000), DATA_CENTRES (20), SEED (1),
+// EARLY_REFRESH_MS (sharedCache.earlyRefreshMs), ONLY (scenarios whose name holds it), DEBUG.
 import { setImmediate as realSetImmediate } from 'node:timers'
 import {
   cachedProvider,
@@ -20,6 +21,8 @@ const REQUEST_MS = Number(process.env.REQUEST_MS ?? 10000)
 const KV_DELAY_MS = Number(process.env.KV_DELAY_MS ?? 60000)
 const DATA_CENTRES = Number(process.env.DATA_CENTRES ?? 20)
 const SEED = Number(process.env.SEED ?? 1)
+// The providers' sharedCache.earlyRefreshMs (default: the package's).
+const EARLY_REFRESH_MS = process.env.EARLY_REFRESH_MS ? Number(process.env.EARLY_REFRESH_MS) : undefined
 const LIFETIME_MS = 3600_000
 const SECRET = 'fleet-simulation/secret+0123456789abcdefghij'
 
@@ -143,8 +146,9 @@ const workersKv = (dataCentre, delay) => {
       lastWrite.set(key, clock)
       const list = versions.get(key) ?? []
       list.push({ value, expiration, at: clock, dc })
-      if (list.length > 4) list.shift()
-      versions.set(key, list)
+      // Versions before the latest one every data centre sees are seen by none.
+      const seenByAll = list.findLastIndex((v) => v.at + delay <= clock)
+      versions.set(key, list.slice(Math.max(0, seenByAll)))
     },
   })
 }
@@ -229,7 +233,14 @@ const simulate = async (name, storeFor) => {
     }
     const store = storeFor?.(dc)
     const provider = cachedProvider(get, {
-      ...(store && { sharedCache: { store, secret: SECRET, key: 'fleet-role' } }),
+      ...(store && {
+        sharedCache: {
+          store,
+          secret: SECRET,
+          key: 'fleet-role',
+          earlyRefreshMs: EARLY_REFRESH_MS,
+        },
+      }),
       onRefreshError: (e) => storeErrors.push(e),
     })
     const request = async () => {
@@ -255,6 +266,15 @@ const simulate = async (name, storeFor) => {
     } else rounds.push({ start: time, end: time, calls: 1 })
   }
   const [coldFill, ...refreshes] = rounds
+  if (process.env.DEBUG)
+    for (const r of refreshes)
+      console.error(
+        name,
+        sts.calls
+          .filter((t) => t >= r.start && t <= r.end)
+          .map((t) => ((t - start) / 1000).toFixed(1))
+          .join(' '),
+      )
   const perRefresh = refreshes.map((r) => r.calls)
   const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0)
   const sorted = [...triggering].sort((a, b) => a - b)
@@ -282,7 +302,8 @@ const scenarios = [
   ['(d) Deno KV (20 ms per call)', denoKv(20)],
 ]
 const rows = []
-for (const [name, store] of scenarios) {
+const only = process.env.ONLY // e.g. ONLY=KV: the scenarios whose name holds it
+for (const [name, store] of scenarios.filter(([n]) => !only || n.includes(only))) {
   const began = performance.now()
   rows.push(await simulate(name, store))
   console.error(`${name}: simulated in ${((performance.now() - began) / 1000).toFixed(1)} s`)

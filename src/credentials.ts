@@ -168,7 +168,8 @@ const cache = (
   }
   return async () => {
     const remaining = left()
-    if (remaining > refreshWindowMs + (shared?.earlyRefreshMs ?? 0)) return current!
+    const early = shared && current ? shared.earlySpan(current) : 0
+    if (remaining > refreshWindowMs + early) return current!
     if (shared && remaining > refreshWindowMs) return checkEarly(shared, current!)
     if (!pending) {
       pending = fetchValid().finally(() => (pending = undefined))

@@ -50,8 +50,9 @@ export interface SharedCacheOptions {
   waitMs?: number
   /**
    * How long before the refresh window one instance may refresh for the fleet while the others keep
-   * the still-valid credentials (default 600000 ms). The chance of refreshing grows tenfold (e¹⁰)
-   * over this span, so that on an eventually consistent store few instances refresh at once.
+   * the still-valid credentials (default 1200000 ms; at most half of what the credentials live
+   * outside the refresh window). The chance of refreshing at a look at the store grows from e⁻¹⁰ to
+   * 1 across this span, so that on an eventually consistent store few instances refresh at once.
    */
   earlyRefreshMs?: number
 }
@@ -65,8 +66,8 @@ export interface SharedCacheContext {
 
 /** @internal The shared cache of one provider, as the caching provider drives it. */
 export interface SharedCache {
-  /** The early-refresh span before the refresh window. */
-  earlyRefreshMs: number
+  /** The early-refresh span before the refresh window of these credentials. */
+  earlySpan(credentials: AwsCredentialIdentity): number
   /** No usable credentials in memory: the store's, another instance's refresh, or `fromSource`'s. */
   fetch(
     describe: () => Promise<unknown>,
@@ -149,6 +150,7 @@ const seal = async (
   keys: DerivedKeys,
   cacheKey: string,
   credentials: AwsCredentialIdentity,
+  issuedAt: number | undefined,
 ): Promise<string> => {
   const iv = crypto.getRandomValues(new Uint8Array(12))
   const plaintext = utf8.encode(
@@ -157,6 +159,7 @@ const seal = async (
       secretAccessKey: credentials.secretAccessKey,
       sessionToken: credentials.sessionToken,
       expiration: +credentials.expiration!,
+      issuedAt,
     }),
   )
   const sealed = await crypto.subtle.encrypt(
@@ -175,7 +178,7 @@ const open = async (
   keys: DerivedKeys,
   cacheKey: string,
   value: unknown,
-): Promise<AwsCredentialIdentity | undefined> => {
+): Promise<{ credentials: AwsCredentialIdentity; issuedAt?: number } | undefined> => {
   const parts = typeof value == 'string' ? /^v1\.([\w-]{16})\.([\w-]{24,})$/.exec(value) : null
   if (!parts) return undefined
   let fields: Record<string, unknown>
@@ -189,16 +192,22 @@ const open = async (
   } catch {
     return undefined
   }
-  const { accessKeyId, secretAccessKey, sessionToken, expiration } = fields ?? {}
+  const { accessKeyId, secretAccessKey, sessionToken, expiration, issuedAt } = fields ?? {}
   if (typeof accessKeyId != 'string' || !accessKeyId) return undefined
   if (typeof secretAccessKey != 'string' || !secretAccessKey) return undefined
   if (sessionToken !== undefined && typeof sessionToken != 'string') return undefined
   if (typeof expiration != 'number' || !Number.isFinite(expiration)) return undefined
-  return { accessKeyId, secretAccessKey, sessionToken, expiration: new Date(expiration) }
+  const credentials = {
+    accessKeyId,
+    secretAccessKey,
+    sessionToken,
+    expiration: new Date(expiration),
+  }
+  return { credentials, issuedAt: typeof issuedAt == 'number' ? issuedAt : undefined }
 }
 
 const assertSharedCacheOptions = (options: SharedCacheOptions) => {
-  const { secret, timeoutMs = 1000, waitMs = 5000, earlyRefreshMs = 600000 } = options
+  const { secret, timeoutMs = 1000, waitMs = 5000, earlyRefreshMs = 1200000 } = options
   if (typeof secret != 'string' || secret.length < MIN_SECRET_LENGTH)
     throw new StsValidationError([
       {
@@ -228,11 +237,20 @@ export const openSharedCache = (
   { refreshWindowMs, now, report }: SharedCacheContext,
 ): SharedCache => {
   assertSharedCacheOptions(options)
-  const { store, secret, timeoutMs = 1000, waitMs = 5000, earlyRefreshMs = 600000 } = options
+  const { store, secret, timeoutMs = 1000, waitMs = 5000, earlyRefreshMs = 1200000 } = options
   let derived: Promise<DerivedKeys> | undefined
   const keys = () => {
     derived ??= deriveKeys(secret)
     return derived
+  }
+  // When credentials were issued (by this instance's source, or as the store says): their lifetime
+  // bounds the early-refresh span.
+  const issued = new WeakMap<AwsCredentialIdentity, number>()
+  const earlySpan = (credentials: AwsCredentialIdentity) => {
+    const issuedAt = issued.get(credentials)
+    if (issuedAt === undefined || !credentials.expiration) return earlyRefreshMs
+    const outsideWindow = +credentials.expiration - issuedAt - refreshWindowMs
+    return Math.min(earlyRefreshMs, Math.max(0, outsideWindow / 2))
   }
   let lastDescription: string | undefined
   let lastCacheKey: string | undefined
@@ -279,17 +297,18 @@ export const openSharedCache = (
   const read = async (key: string) => {
     const value = await storeGet(key)
     if (value === null || value === undefined) return { value: null }
-    const credentials = await open(await keys(), key, value)
-    if (!credentials) report(cacheError('a stored value could not be opened; it is ignored'))
-    if (!credentials || +credentials.expiration! <= now()) return { value }
-    return { value, credentials }
+    const opened = await open(await keys(), key, value)
+    if (!opened) report(cacheError('a stored value could not be opened; it is ignored'))
+    if (!opened || +opened.credentials.expiration! <= now()) return { value }
+    if (opened.issuedAt !== undefined) issued.set(opened.credentials, opened.issuedAt)
+    return { value, credentials: opened.credentials }
   }
 
   const write = async (key: string, credentials: AwsCredentialIdentity) => {
     const expirationMs = +credentials.expiration!
     // Credentials without an expiration are not shared; Workers KV refuses an expiry under 60 s.
     if (!credentials.expiration || expirationMs - now() < MIN_STORE_MS) return
-    const value = await seal(await keys(), key, credentials)
+    const value = await seal(await keys(), key, credentials, issued.get(credentials))
     await call('put', () => store.put(key, value, { expiration: Math.floor(expirationMs / 1000) }))
   }
 
@@ -353,6 +372,7 @@ export const openSharedCache = (
 
   const refreshFor = async (key: string, fromSource: () => Promise<AwsCredentialIdentity>) => {
     const fresh = await fromSource()
+    issued.set(fresh, now())
     try {
       await write(key, fresh)
     } catch (error) {
@@ -365,7 +385,7 @@ export const openSharedCache = (
   }
 
   return {
-    earlyRefreshMs,
+    earlySpan,
 
     async fetch(describe, fromSource) {
       const key = await cacheKeyOf(await describe())
@@ -396,7 +416,7 @@ export const openSharedCache = (
       }
       // Probabilistic early refresh (XFetch): the chance grows from e⁻¹⁰ to 1 across the span.
       const beforeWindow = +current.expiration! - now() - refreshWindowMs
-      const chance = Math.exp((-10 * beforeWindow) / Math.max(earlyRefreshMs, 1))
+      const chance = Math.exp((-10 * beforeWindow) / Math.max(earlySpan(current), 1))
       if (Math.random() >= chance) return undefined
       if (!(await takeLease(key, replaced))) return undefined
       return refreshFor(key, fromSource)

@@ -495,4 +495,60 @@ describe('sharedCache: one refresh for many instances', () => {
     await a()
     expect(store.calls.length).toBe(before)
   })
+
+  it('bounds the early span by the credentials’ lifetime: 15-minute credentials are not looked at for their first 5 minutes', async () => {
+    let clock = Date.parse('2030-01-01T00:00:00Z')
+    const store = new MemoryStore(true, () => clock)
+    const options = { now: () => clock, sharedCache: { store, secret: SECRET, key: 't' } }
+    const a = cachedProvider(async () => stsCredentials(15 * MINUTE, () => clock), options)
+    await a()
+    const before = store.calls.length
+    clock += 4 * MINUTE // outside the window (10 min ahead) and before the early span (5 min)
+    await a()
+    expect(store.calls.length).toBe(before)
+    clock += 2 * MINUTE // inside the early span: one look at the store
+    await a()
+    expect(store.calls.length).toBeGreaterThan(before)
+  })
+
+  it('Workers KV refusing a lease write (one write per key per second) waits for the lease it can then see', async () => {
+    const store = new MemoryStore()
+    const { get: read, put: write } = { get: store.get.bind(store), put: store.put.bind(store) }
+    let calls = 0
+    const get = async () => {
+      calls++
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      return stsCredentials()
+    }
+    let staleLeaseReads = 0 // reads that miss a lease just written elsewhere
+    let lastLeaseWrite = -Infinity
+    let refused = 0
+    store.get = async (key) => {
+      if (key.includes('.lease') && staleLeaseReads > 0) {
+        staleLeaseReads--
+        return null
+      }
+      return read(key)
+    }
+    store.put = async (key, value, options) => {
+      if (key.includes('.lease')) {
+        if (Date.now() - lastLeaseWrite < 1000) {
+          refused++
+          throw new Error('KV PUT failed: 429 Too Many Requests')
+        }
+        lastLeaseWrite = Date.now()
+      }
+      return write(key, value, options)
+    }
+    const onRefreshError = vi.fn()
+    const options = { onRefreshError, sharedCache: { store, secret: SECRET, key: 't' } }
+    const first = cachedProvider(get, options)()
+    await new Promise((resolve) => setTimeout(resolve, 50)) // its lease is written, STS is slow
+    staleLeaseReads = 1
+    const second = await cachedProvider(get, options)()
+    expect(refused).toBe(1)
+    expect(onRefreshError.mock.calls[0]![0].message).toMatch(/put failed/)
+    expect((await first).accessKeyId).toBe(second.accessKeyId)
+    expect(calls).toBe(1)
+  })
 })
