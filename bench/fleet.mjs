@@ -22,7 +22,9 @@ const KV_DELAY_MS = Number(process.env.KV_DELAY_MS ?? 60000)
 const DATA_CENTRES = Number(process.env.DATA_CENTRES ?? 20)
 const SEED = Number(process.env.SEED ?? 1)
 // The providers' sharedCache.earlyRefreshMs (default: the package's).
-const EARLY_REFRESH_MS = process.env.EARLY_REFRESH_MS ? Number(process.env.EARLY_REFRESH_MS) : undefined
+const EARLY_REFRESH_MS = process.env.EARLY_REFRESH_MS
+  ? Number(process.env.EARLY_REFRESH_MS)
+  : undefined
 const LIFETIME_MS = 3600_000
 const SECRET = 'fleet-simulation/secret+0123456789abcdefghij'
 
