@@ -136,7 +136,12 @@ const cache = (
   let lastCheck = -Infinity
   const report = (error: unknown) => onRefreshError?.(error)
   const shared = sharedCache && openSharedCache(sharedCache, { refreshWindowMs, now, report })
-  const left = () => (current?.expiration ? +current.expiration - now() : current ? Infinity : 0)
+  // Milliseconds the held credentials stay valid: none held is 0, no expiration is for good.
+  const left = () => {
+    if (!current) return 0
+    if (!current.expiration) return Infinity
+    return +current.expiration - now()
+  }
   const fromSource = async () => {
     const fresh = withDateExpiration(await get())
     if (fresh.expiration && +fresh.expiration <= now())
@@ -174,7 +179,9 @@ const cache = (
     if (!pending) {
       pending = fetchValid().finally(() => (pending = undefined))
       // Reported once per failed refresh, and only when the cached credentials carry on.
-      pending.catch((e) => left() > 0 && onRefreshError?.(e))
+      pending.catch((error) => {
+        if (left() > 0) report(error)
+      })
     }
     return pending.catch((e) => {
       if (left() > 0) return current!
