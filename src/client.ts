@@ -4,7 +4,7 @@ import { toForm } from './query.ts'
 import { FORM, signForm, type Credentials } from './sigv4.ts'
 import { readStsXml } from './xml.ts'
 import { uriEncode } from './encode.ts'
-import { checkFields, collect, num, req, str, typed, wrongType, type Check } from './validate.ts'
+import { collect, num, req, str, typed, validate, wrongType, type Check } from './validate.ts'
 
 /** Static credentials, or a function that returns them (e.g. a caching provider). */
 export type CredentialsSource = Credentials | (() => Credentials | Promise<Credentials>)
@@ -19,7 +19,10 @@ export interface StsConfig {
    * `us-east-1`. Required unless `endpoint` is an AWS STS host that names its region.
    */
   region?: string | undefined
-  /** An explicit endpoint URL (a VPC endpoint, a proxy, a local STS); `region` is still used for signing. */
+  /**
+   * An explicit endpoint URL (a VPC endpoint, a proxy, a local STS); `region` is still used for
+   * signing.
+   */
   endpoint?: string | URL | undefined
   /** Use `sts-fips.{region}.amazonaws.com` (US and GovCloud regions have one). */
   useFipsEndpoint?: boolean | undefined
@@ -37,7 +40,10 @@ export interface StsConfig {
   timeoutMs?: number | undefined
   /** Attempts in all, retries included: 1 to 10 (default 3). */
   maxAttempts?: number | undefined
-  /** Base of the full-jitter exponential backoff between attempts (default 100 ms; each wait is capped at 20 s). */
+  /**
+   * Base of the full-jitter exponential backoff between attempts (default 100 ms; each wait is
+   * capped at 20 s).
+   */
   retryDelayMs?: number | undefined
   /** Largest response read before failing with `ResponseTooLarge` (default 65536 bytes). */
   maxResponseBytes?: number | undefined
@@ -91,27 +97,37 @@ const SDK_NAMES: Record<string, string> = { maxRetries: 'maxAttempts', requestHa
  * listing every broken rule, unknown options included (with the likely meant name as a hint).
  * `name` names the object in messages.
  */
-export const checkOptions = (options: unknown, spec: Record<string, Check>, name: string): void =>
-  collect((add) => {
-    if (options == null) add(name, 'required', 'is required')
-    else if (typeof options != 'object') wrongType(options, name, add, 'an object')
-    else if (Object.hasOwn(options, 'middlewareStack'))
-      add(name, 'type', 'is an AWS SDK client: give a config such as { region, credentials }')
-    else checkFields(options, spec, '', add, `is not an option of ${name}`, SDK_NAMES)
-  })
+export const checkOptions = (options: any, spec: Record<string, Check>, name: string): void => {
+  if (options == null) throw invalid(name, 'required', 'is required')
+  if (Object.hasOwn(options, 'middlewareStack'))
+    throw invalid(
+      name,
+      'type',
+      'is an AWS SDK client: give a config such as { region, credentials }',
+    )
+  validate(options, spec, undefined, name, `is not an option of ${name}`, SDK_NAMES)
+}
 
 const ignored: Check = () => {}
+
+const regionName: Check = (value, param, add) => {
+  if (value == null) return
+  if (typeof value != 'string') wrongType(value, param, add, 'a string')
+  else if (!/^[a-z0-9-]{1,64}$/.test(value))
+    add(param, 'pattern', 'must be a region name such as us-east-1')
+}
 
 /**
  * @internal Checks an {@link StsConfig} the way every call does, so that a provider can check its
  * config when it is made: each option's type and range, credentials in the SDK's shape, unknown
- * options rejected. `also` names further options the caller takes out itself (e.g. `refreshWindowMs`).
+ * options rejected. `also` names further options the caller takes out itself (e.g.
+ * `refreshWindowMs`).
  */
 export const checkStsConfig = (config: unknown, also: readonly string[] = []): void => {
   const spec: Record<string, Check> = {
     ...retryOptions(),
     signal: typed('object', 'an AbortSignal'),
-    region: str(0, 100, /[^a-z0-9-]/),
+    region: regionName,
     endpoint: ignored,
     useFipsEndpoint: typed('boolean'),
     maxResponseBytes: num(1, 2 ** 30),
@@ -139,7 +155,8 @@ const parseEndpoint = (endpoint: string | URL): URL => {
   try {
     url = new URL(endpoint)
   } catch {}
-  // STS takes its parameters in the body: a query on the endpoint is a mistake, and signForm signs none.
+  // STS takes its parameters in the body: a query on the endpoint is a mistake, and signForm signs
+  // none.
   if (!url || !/^https?:$/.test(url.protocol) || url.search)
     throw invalid('endpoint', 'url', 'must be an absolute http(s) URL without a query')
   return url
@@ -173,7 +190,10 @@ const endpointOf = (config: StsConfig): [URL, string] => {
   return [new URL(`https://${host}.${region}.${domain}/`), region]
 }
 
-/** @internal The full-jitter backoff wait before attempt `attempt + 1`; it ends early, with AbortError, when the caller aborts. */
+/**
+ * @internal The full-jitter backoff wait before attempt `attempt + 1`; it ends early, with
+ * AbortError, when the caller aborts.
+ */
 export const backoff = (
   attempt: number,
   base: number,
@@ -242,6 +262,34 @@ const isClockSkew = (error: StsError): boolean =>
   /^(RequestExpired|RequestTimeTooSkewed|RequestInTheFuture)$/.test(error.code) ||
   (error.code == 'SignatureDoesNotMatch' && /expired|not yet current/i.test(error.message))
 
+// The input's secrets, raw and form-encoded: what a server (or a proxy) must not get to echo into an
+// error message.
+const inputSecrets = (input: unknown): string[] => {
+  const { TokenCode, WebIdentityToken, SAMLAssertion, TradeInToken } = input as Record<
+    string,
+    string | undefined
+  >
+  const secrets: string[] = []
+  for (const secret of [TokenCode, WebIdentityToken, SAMLAssertion, TradeInToken])
+    if (secret) secrets.push(secret, uriEncode(secret))
+  return secrets
+}
+
+/** What a failed attempt that was not aborted nor timed out reports. */
+const failureOf = (error: unknown, response: Response | undefined, host: string): StsError => {
+  if (error instanceof StsError) return error
+  if (error instanceof EdgeStsError) throw error
+  if (!response) return unreachable(host, error)
+  return new StsError(
+    'NetworkError',
+    `reading the response of ${host} failed: ${reasonOf(error)}`,
+    {
+      cause: error,
+      status: response.status,
+    },
+  )
+}
+
 /**
  * Runs one STS operation: validate → form body → sign → fetch (retries, timeout, abort, clock skew)
  * → streaming XML extraction. Rejects with {@link StsValidationError} for bad input and config, and
@@ -257,15 +305,8 @@ export const call = async <I, O>(
   const [url, region] = endpointOf(config)
   const { signal, maxAttempts = 3, timeoutMs = 10000, retryDelayMs = 100 } = config
   const body = toForm(operation.action, (input ?? {}) as object)
+  const secrets: (string | undefined)[] = inputSecrets(input)
   let skewed = false
-  // What a server (or a proxy) must not get to echo into an error message: the input's secrets, raw and form-encoded.
-  const { TokenCode, WebIdentityToken, SAMLAssertion, TradeInToken } = input as Record<
-    string,
-    string | undefined
-  >
-  const secrets: (string | undefined)[] = []
-  for (const secret of [TokenCode, WebIdentityToken, SAMLAssertion, TradeInToken])
-    if (secret) secrets.push(secret, uriEncode(secret))
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) throw aborted(signal)
     let headers: Record<string, string> = { 'content-type': FORM }
@@ -280,6 +321,8 @@ export const call = async <I, O>(
         headers.authorization!.slice(-64),
       )
     }
+    // Checked after signing, which awaits: an abort during it has no listener to stop the fetch.
+    if (signal?.aborted) throw aborted(signal)
     // One controller per attempt: the caller's signal and this attempt's timeout both abort it.
     const controller = new AbortController()
     const stop = () => controller.abort()
@@ -300,19 +343,16 @@ export const call = async <I, O>(
     } catch (error) {
       if (signal?.aborted) throw aborted(signal)
       let failure: StsError
-      if (controller.signal.aborted)
-        failure = new StsError(
-          'TimeoutError',
-          `no complete STS response within ${timeoutMs} ms, the time limit of each attempt ` +
-            `(attempt ${attempt} of ${maxAttempts})`,
-          { cause: error },
-        )
-      else if (error instanceof StsError) failure = error
-      else if (error instanceof EdgeStsError) throw error
-      else if (response) failure = new StsError('NetworkError', reasonOf(error), { cause: error })
-      else failure = unreachable(url.host, error)
-      failure = redact(failure, secrets)
-      // A clock-skew rejection: learn the offset from the response's Date header and sign again, once.
+      if (controller.signal.aborted) {
+        const limit = `within timeoutMs (${timeoutMs} ms) on attempt ${attempt} of ${maxAttempts}`
+        failure = new StsError('TimeoutError', `no complete STS response ${limit}`, {
+          cause: error,
+        })
+      } else {
+        failure = redact(failureOf(error, response, url.host), secrets)
+      }
+      // Rejected for its time: learn the clock offset from the response's Date header and sign
+      // again, once.
       const date = Date.parse(response?.headers.get('date')!)
       if (!skewed && date && isClockSkew(failure)) {
         offsets.set(url.origin, date - Date.now())

@@ -16,7 +16,10 @@ export class EdgeStsError extends Error {
 
 /** One broken rule of one input parameter. */
 export interface ValidationIssue {
-  /** Parameter path in AWS wire names, e.g. `RoleSessionName`, `Tags[2].Key`, `credentials.secretAccessKey`. */
+  /**
+   * Parameter path in AWS wire names, e.g. `RoleSessionName`, `Tags[2].Key`,
+   * `credentials.secretAccessKey`.
+   */
   param: string
   /**
    * Rule id, e.g. `required`, `type`, `length`, `pattern`, `range`, `count`, `unique`, `requires`,
@@ -142,9 +145,13 @@ export class StsError extends EdgeStsError {
 
 /**
  * Whether an error with this STS code and HTTP status is worth retrying: throttling, IdP and
- * network faults, timeouts, HTTP 408, 429, 500, 502, 503, 504. Auth and validation errors never are.
+ * network faults, timeouts, HTTP 408, 429, 500, 502, 503, 504. Auth and validation errors never
+ * are.
  */
-export const isRetryable = (code: string, status?: number): boolean =>
-  /^(Throttling(Exception)?|RequestLimitExceeded|TooManyRequestsException|IDPCommunicationError|NetworkError|TimeoutError|RequestTimeout(Exception)?)$/.test(
-    code,
-  ) || /^(408|429|50[0234])$/.test(String(status))
+export const isRetryable = (code: string, status?: number): boolean => {
+  const retryableCodes = new RegExp(
+    '^(Throttling(Exception)?|RequestLimitExceeded|TooManyRequestsException|' +
+      'IDPCommunicationError|NetworkError|TimeoutError|RequestTimeout(Exception)?)$',
+  )
+  return retryableCodes.test(code) || /^(408|429|50[0234])$/.test(String(status))
+}

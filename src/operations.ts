@@ -74,25 +74,52 @@ export interface AssumedRoleUser {
 export interface AssumeRoleInput {
   /** ARN of the role to assume: 20–2048 characters. */
   RoleArn: string
-  /** Name of the session, seen in CloudTrail and in the assumed-role ARN: 2–64 characters of `[\w+=,.@-]`. */
+  /**
+   * Name of the session, seen in CloudTrail and in the assumed-role ARN: 2–64 characters of
+   * `[\w+=,.@-]`.
+   */
   RoleSessionName: string
-  /** Managed policies that narrow the session's permissions: at most 10 ARNs (20–2048 characters each). With `Policy`, at most 2,048 plaintext characters in all. */
+  /**
+   * Managed policies that narrow the session's permissions: at most 10 ARNs (20–2048 characters
+   * each). With `Policy`, at most 2,048 plaintext characters in all.
+   */
   PolicyArns?: PolicyDescriptor[]
-  /** An inline session policy (JSON) that narrows the session's permissions: 1–2048 characters of TAB, LF, CR and U+0020–U+00FF. */
+  /**
+   * An inline session policy (JSON) that narrows the session's permissions: 1–2048 characters of
+   * TAB, LF, CR and U+0020–U+00FF.
+   */
   Policy?: string
-  /** Seconds the credentials last: 900 (15 minutes) to 43200 (12 hours), at most the role's maximum session duration (STS default 3600; 1 hour at most in a role chain). */
+  /**
+   * Seconds the credentials last: 900 (15 minutes) to 43200 (12 hours), at most the role's maximum
+   * session duration (STS default 3600; 1 hour at most in a role chain).
+   */
   DurationSeconds?: number
-  /** Session tags: at most 50, keys 1–128 and values 0–256 characters of letters, digits, spaces and `_.:/=+-@`; keys unique ignoring case. */
+  /**
+   * Session tags: at most 50, keys 1–128 and values 0–256 characters of letters, digits, spaces and
+   * `_.:/=+-@`; keys unique ignoring case.
+   */
   Tags?: Tag[]
-  /** Keys of session tags that pass on to later sessions of a role chain: at most 50, 1–128 characters each. */
+  /**
+   * Keys of session tags that pass on to later sessions of a role chain: at most 50, 1–128
+   * characters each.
+   */
   TransitiveTagKeys?: string[]
-  /** The identifier the role's trust policy asks a third party for: 2–1224 characters of `[\w+=,.@:/-]`. */
+  /**
+   * The identifier the role's trust policy asks a third party for: 2–1224 characters of
+   * `[\w+=,.@:/-]`.
+   */
   ExternalId?: string
-  /** The MFA device: a hardware serial number or a virtual device ARN, 9–256 characters of `[\w+=/:,.@-]`; only with `TokenCode`. */
+  /**
+   * The MFA device: a hardware serial number or a virtual device ARN, 9–256 characters of
+   * `[\w+=/:,.@-]`; only with `TokenCode`.
+   */
   SerialNumber?: string
   /** The 6-digit code of the MFA device; only with `SerialNumber`. Never echoed in errors. */
   TokenCode?: string
-  /** The identity of the person behind the session, kept along a role chain: 2–64 characters of `[\w+=,.@-]`, not starting with `aws:`. */
+  /**
+   * The identity of the person behind the session, kept along a role chain: 2–64 characters of
+   * `[\w+=,.@-]`, not starting with `aws:`.
+   */
   SourceIdentity?: string
   /** Context assertions from trusted context providers (e.g. IAM Identity Center): at most 5. */
   ProvidedContexts?: ProvidedContext[]
@@ -106,7 +133,10 @@ export interface AssumeRoleOutput {
   Credentials: StsCredentials
   /** The assumed-role user: its id (`AROA…:session`) and ARN, for policies and logs. */
   AssumedRoleUser?: AssumedRoleUser
-  /** Percentage (0–100 and above) of the packed size limit that the session policies and tags use; STS rejects the call above 100. */
+  /**
+   * Percentage (0–100 and above) of the packed size limit that the session policies and tags use;
+   * STS rejects the call above 100.
+   */
   PackedPolicySize?: number
   /** The source identity of the session, when one was set. */
   SourceIdentity?: string
@@ -124,7 +154,10 @@ const badResponse = (x: XmlFields, what: string): StsError =>
     requestId: x.requestId,
   })
 
-/** A required key or token: keys and tokens cannot contain whitespace (documentation samples wrap them). */
+/**
+ * A required key or token: keys and tokens cannot contain whitespace (documentation samples wrap
+ * them).
+ */
 const secretText = (x: XmlFields, path: string): string => {
   const value = x.values[path]?.replace(/\s+/g, '')
   if (!value) throw badResponse(x, path)
@@ -219,7 +252,8 @@ const uniqueTagKeys = (tags: unknown, add: Add) => {
   }
 }
 
-// The API reference: inline and managed session policies together take at most 2,048 plaintext characters.
+// The API reference: inline and managed session policies together take at most 2,048 plaintext
+// characters.
 const policyLength = (input: AssumeRoleInput, add: Add) => {
   const inline = input.Policy?.length ?? 0
   let plain = inline
@@ -289,7 +323,10 @@ export const AssumeRole: Operation<AssumeRoleInput, AssumeRoleOutput> = {
 export interface CredentialsOutput {
   /** The temporary credentials. Pass them on with `toIdentity(Credentials)`. */
   Credentials: StsCredentials
-  /** Percentage (0–100 and above) of the packed size limit that the session policies and tags use; STS rejects the call above 100. */
+  /**
+   * Percentage (0–100 and above) of the packed size limit that the session policies and tags use;
+   * STS rejects the call above 100.
+   */
   PackedPolicySize?: number
   /** The source identity of the session, when one was set. */
   SourceIdentity?: string
@@ -352,21 +389,42 @@ const ORIGIN = [
   'TrustedIdentityPropagationContext.OriginIdentity.FederatedProviderArn',
 ]
 
-/** Input of AssumeRoleWithWebIdentity (an OIDC token: GitHub Actions, Vercel, Cloudflare Access, Kubernetes, ...). */
+/**
+ * Input of AssumeRoleWithWebIdentity (an OIDC token: GitHub Actions, Vercel, Cloudflare Access,
+ * Kubernetes, ...).
+ */
 export interface AssumeRoleWithWebIdentityInput {
   /** ARN of the role to assume: 20–2048 characters. */
   RoleArn: string
-  /** Name of the session, seen in CloudTrail and in the assumed-role ARN: 2–64 characters of `[\w+=,.@-]`. */
+  /**
+   * Name of the session, seen in CloudTrail and in the assumed-role ARN: 2–64 characters of
+   * `[\w+=,.@-]`.
+   */
   RoleSessionName: string
-  /** The OAuth 2.0 access token or OpenID Connect ID token of the identity provider: 4–20000 characters. Never echoed in errors. */
+  /**
+   * The OAuth 2.0 access token or OpenID Connect ID token of the identity provider: 4–20000
+   * characters. Never echoed in errors.
+   */
   WebIdentityToken: string
-  /** Only for OAuth 2.0 access tokens of `www.amazon.com` or `graph.facebook.com`: 4–2048 characters. */
+  /**
+   * Only for OAuth 2.0 access tokens of `www.amazon.com` or `graph.facebook.com`: 4–2048
+   * characters.
+   */
   ProviderId?: string
-  /** Managed policies that narrow the session's permissions: at most 10 ARNs (20–2048 characters each). With `Policy`, at most 2,048 plaintext characters in all. */
+  /**
+   * Managed policies that narrow the session's permissions: at most 10 ARNs (20–2048 characters
+   * each). With `Policy`, at most 2,048 plaintext characters in all.
+   */
   PolicyArns?: PolicyDescriptor[]
-  /** An inline session policy (JSON) that narrows the session's permissions: 1–2048 characters of TAB, LF, CR and U+0020–U+00FF. */
+  /**
+   * An inline session policy (JSON) that narrows the session's permissions: 1–2048 characters of
+   * TAB, LF, CR and U+0020–U+00FF.
+   */
   Policy?: string
-  /** Seconds the credentials last: 900 to 43200, at most the role's maximum session duration (STS default 3600). */
+  /**
+   * Seconds the credentials last: 900 to 43200, at most the role's maximum session duration (STS
+   * default 3600).
+   */
   DurationSeconds?: number
   /** Bytes the session token is padded to at least: 0–4096. */
   MinimumSessionTokenSize?: number
@@ -421,13 +479,25 @@ export interface AssumeRoleWithSAMLInput {
   RoleArn: string
   /** ARN of the SAML provider in IAM that describes the identity provider: 20–2048 characters. */
   PrincipalArn: string
-  /** The base64-encoded SAML authentication response of the identity provider: 4–100000 characters. Never echoed in errors. */
+  /**
+   * The base64-encoded SAML authentication response of the identity provider: 4–100000 characters.
+   * Never echoed in errors.
+   */
   SAMLAssertion: string
-  /** Managed policies that narrow the session's permissions: at most 10 ARNs (20–2048 characters each). With `Policy`, at most 2,048 plaintext characters in all. */
+  /**
+   * Managed policies that narrow the session's permissions: at most 10 ARNs (20–2048 characters
+   * each). With `Policy`, at most 2,048 plaintext characters in all.
+   */
   PolicyArns?: PolicyDescriptor[]
-  /** An inline session policy (JSON) that narrows the session's permissions: 1–2048 characters of TAB, LF, CR and U+0020–U+00FF. */
+  /**
+   * An inline session policy (JSON) that narrows the session's permissions: 1–2048 characters of
+   * TAB, LF, CR and U+0020–U+00FF.
+   */
   Policy?: string
-  /** Seconds the credentials last: 900 to 43200, at most the role's maximum session duration and the SAML `SessionNotOnOrAfter` (STS default 3600). */
+  /**
+   * Seconds the credentials last: 900 to 43200, at most the role's maximum session duration and the
+   * SAML `SessionNotOnOrAfter` (STS default 3600).
+   */
   DurationSeconds?: number
   /** Bytes the session token is padded to at least: 0–4096. */
   MinimumSessionTokenSize?: number
@@ -444,7 +514,10 @@ export interface AssumeRoleWithSAMLOutput extends CredentialsOutput {
   Issuer?: string
   /** The intended audience of the token (`aud` claim, or the SAML `Audience`). */
   Audience?: string
-  /** A hash of the issuer, account id and SAML provider name: with `Subject`, it names the user uniquely. */
+  /**
+   * A hash of the issuer, account id and SAML provider name: with `Subject`, it names the user
+   * uniquely.
+   */
   NameQualifier?: string
   /** The end user behind the session, when STS set one. */
   TrustedIdentityPropagationContext?: TrustedIdentityPropagationContext
@@ -483,16 +556,24 @@ export const AssumeRoleWithSAML = /* @__PURE__ */ op<
 
 /** Input of GetSessionToken. */
 export interface GetSessionTokenInput {
-  /** Seconds the credentials last: 900 to 129600 (36 hours); 3600 at most for root user credentials (STS default 43200). */
+  /**
+   * Seconds the credentials last: 900 to 129600 (36 hours); 3600 at most for root user credentials
+   * (STS default 43200).
+   */
   DurationSeconds?: number
-  /** The MFA device: a hardware serial number or a virtual device ARN, 9–256 characters of `[\w+=/:,.@-]`; only with `TokenCode`. */
+  /**
+   * The MFA device: a hardware serial number or a virtual device ARN, 9–256 characters of
+   * `[\w+=/:,.@-]`; only with `TokenCode`.
+   */
   SerialNumber?: string
   /** The 6-digit code of the MFA device; only with `SerialNumber`. Never echoed in errors. */
   TokenCode?: string
   /** Bytes the session token is padded to at least: 0–4096. */
   MinimumSessionTokenSize?: number
 }
-/** GetSessionToken: temporary credentials for the calling IAM user, optionally MFA-authenticated. */
+/**
+ * GetSessionToken: temporary credentials for the calling IAM user, optionally MFA-authenticated.
+ */
 export const GetSessionToken = /* @__PURE__ */ op<GetSessionTokenInput, CredentialsOutput>(
   'GetSessionToken',
   () => ({
@@ -510,13 +591,25 @@ export const GetSessionToken = /* @__PURE__ */ op<GetSessionTokenInput, Credenti
 export interface GetFederationTokenInput {
   /** Name of the federated user, in its ARN: 2–32 characters of `[\w+=,.@-]`. */
   Name: string
-  /** An inline session policy (JSON) that narrows the session's permissions: 1–2048 characters of TAB, LF, CR and U+0020–U+00FF. */
+  /**
+   * An inline session policy (JSON) that narrows the session's permissions: 1–2048 characters of
+   * TAB, LF, CR and U+0020–U+00FF.
+   */
   Policy?: string
-  /** Managed policies that narrow the session's permissions: at most 10 ARNs (20–2048 characters each). With `Policy`, at most 2,048 plaintext characters in all. */
+  /**
+   * Managed policies that narrow the session's permissions: at most 10 ARNs (20–2048 characters
+   * each). With `Policy`, at most 2,048 plaintext characters in all.
+   */
   PolicyArns?: PolicyDescriptor[]
-  /** Seconds the credentials last: 900 to 129600 (36 hours); 3600 at most for root user credentials (STS default 43200). */
+  /**
+   * Seconds the credentials last: 900 to 129600 (36 hours); 3600 at most for root user credentials
+   * (STS default 43200).
+   */
   DurationSeconds?: number
-  /** Session tags: at most 50, keys 1–128 and values 0–256 characters of letters, digits, spaces and `_.:/=+-@`; keys unique ignoring case. */
+  /**
+   * Session tags: at most 50, keys 1–128 and values 0–256 characters of letters, digits, spaces and
+   * `_.:/=+-@`; keys unique ignoring case.
+   */
   Tags?: Tag[]
   /** Bytes the session token is padded to at least: 0–4096. */
   MinimumSessionTokenSize?: number
@@ -553,7 +646,10 @@ export const GetFederationToken = /* @__PURE__ */ op<
 export interface AssumeRootInput {
   /** The member account (12-digit id or ARN) whose root user to act as: 12–2048 characters. */
   TargetPrincipal: string
-  /** The AWS managed policy that scopes the root session (e.g. `arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials`). */
+  /**
+   * The AWS managed policy that scopes the root session (e.g.
+   * `arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials`).
+   */
   TaskPolicyArn: PolicyDescriptor
   /** Seconds the credentials last: 0 to 900 (STS default 900). */
   DurationSeconds?: number
@@ -617,7 +713,10 @@ export interface DecodeAuthorizationMessageInput {
 }
 /** Output of DecodeAuthorizationMessage. */
 export interface DecodeAuthorizationMessageOutput {
-  /** A JSON document naming the denied action, the resource, the context and the matching statements. */
+  /**
+   * A JSON document naming the denied action, the resource, the context and the matching
+   * statements.
+   */
   DecodedMessage?: string
   /** The STS request id (for AWS support and CloudTrail). */
   RequestId?: string
@@ -633,11 +732,20 @@ export const DecodeAuthorizationMessage = /* @__PURE__ */ op<
   false,
 )
 
-/** Input of GetScopedCredentials (called with temporary credentials; `Policy` or `DurationSeconds` or both). */
+/**
+ * Input of GetScopedCredentials (called with temporary credentials; `Policy` or `DurationSeconds`
+ * or both).
+ */
 export interface GetScopedCredentialsInput {
-  /** An inline session policy (JSON) that narrows the session's permissions: 1–2048 characters of TAB, LF, CR and U+0020–U+00FF. */
+  /**
+   * An inline session policy (JSON) that narrows the session's permissions: 1–2048 characters of
+   * TAB, LF, CR and U+0020–U+00FF.
+   */
   Policy?: string
-  /** Seconds the narrowed credentials last: 1 to 129600, at most what the calling credentials have left. */
+  /**
+   * Seconds the narrowed credentials last: 1 to 129600, at most what the calling credentials have
+   * left.
+   */
   DurationSeconds?: number
   /** Bytes the session token is padded to at least: 0–4096. */
   MinimumSessionTokenSize?: number
@@ -656,7 +764,9 @@ export interface GetScopedCredentialsOutput extends CredentialsOutput {
   /** The number of policies that narrow the session. */
   ScopedPoliciesCount?: number
 }
-/** GetScopedCredentials: the caller's temporary credentials, narrowed by a policy or a shorter life. */
+/**
+ * GetScopedCredentials: the caller's temporary credentials, narrowed by a policy or a shorter life.
+ */
 export const GetScopedCredentials = /* @__PURE__ */ op<
   GetScopedCredentialsInput,
   GetScopedCredentialsOutput
@@ -686,7 +796,10 @@ export interface GetDelegatedAccessTokenOutput extends CredentialsOutput {
   /** ARN of the principal whose permissions the credentials carry. */
   AssumedPrincipal?: string
 }
-/** GetDelegatedAccessToken: a trade-in token exchanged for the credentials of the principal it names. */
+/**
+ * GetDelegatedAccessToken: a trade-in token exchanged for the credentials of the principal it
+ * names.
+ */
 export const GetDelegatedAccessToken = /* @__PURE__ */ op<
   GetDelegatedAccessTokenInput,
   GetDelegatedAccessTokenOutput
@@ -705,11 +818,16 @@ export interface GetWebIdentityTokenInput {
   DurationSeconds?: number
   /** The algorithm STS signs the JWT with. */
   SigningAlgorithm: 'RS256' | 'ES384'
-  /** OAuth 2.0 scopes, space-separated; only with `SubjectMode: 'OriginIdentity'` and one audience. */
+  /**
+   * OAuth 2.0 scopes, space-separated; only with `SubjectMode: 'OriginIdentity'` and one audience.
+   */
   Scope?: string
   /** The JWT's `sub`: the AWS identity of the caller (default) or the origin identity behind it. */
   SubjectMode?: 'AWSIdentity' | 'OriginIdentity'
-  /** Session tags: at most 50, keys 1–128 and values 0–256 characters of letters, digits, spaces and `_.:/=+-@`; keys unique ignoring case. */
+  /**
+   * Session tags: at most 50, keys 1–128 and values 0–256 characters of letters, digits, spaces and
+   * `_.:/=+-@`; keys unique ignoring case.
+   */
   Tags?: Tag[]
 }
 /** Output of GetWebIdentityToken. */
@@ -721,7 +839,8 @@ export interface GetWebIdentityTokenOutput {
   /** The STS request id (for AWS support and CloudTrail). */
   RequestId?: string
 }
-// RFC 6749 §3.3 scopes as the API reference restricts them: printable ASCII but `"`, `,` and `\`, single spaces between.
+// RFC 6749 §3.3 scopes as the API reference restricts them: printable ASCII but `"`, `,` and `\`,
+// single spaces between.
 const scopeRules = (input: GetWebIdentityTokenInput, add: Add) => {
   const scope = input.Scope
   if (typeof scope != 'string') return
@@ -744,7 +863,9 @@ const AUDIENCE = (): Check => {
     else items(value, param, add)
   }
 }
-/** GetWebIdentityToken: a JWT signed by STS that names the caller, for services that accept OIDC. */
+/**
+ * GetWebIdentityToken: a JWT signed by STS that names the caller, for services that accept OIDC.
+ */
 export const GetWebIdentityToken: Operation<GetWebIdentityTokenInput, GetWebIdentityTokenOutput> = {
   action: 'GetWebIdentityToken',
   check: (input) =>

@@ -14,13 +14,19 @@ import {
 import { signRequest, type SignOptions } from './sigv4.ts'
 import { req, typed, type Check } from './validate.ts'
 
-/** What {@link createSignedFetch} needs: the signer's options, with credentials that may be a provider. */
+/**
+ * What {@link createSignedFetch} needs: the signer's options, with credentials that may be a
+ * provider.
+ */
 export interface SignedFetchConfig extends Omit<SignOptions, 'credentials' | 'date'> {
   /** Static credentials or a provider (e.g. `fromAssumeRole(...)`), asked before every attempt. */
   credentials: CredentialsSource
   /** The `fetch` to use (default: the global one). */
   fetch?: typeof fetch | undefined
-  /** Attempts in all, for network errors, timeouts, HTTP 408/429/500/502/503/504 and throttling: 1 to 10 (default 3). */
+  /**
+   * Attempts in all, for network errors, timeouts, HTTP 408/429/500/502/503/504 and throttling: 1
+   * to 10 (default 3).
+   */
   maxAttempts?: number | undefined
   /** Base of the full-jitter exponential backoff (default 100 ms, each wait capped at 20 s). */
   retryDelayMs?: number | undefined
@@ -45,7 +51,8 @@ const SIGNED_FETCH_OPTIONS = (): Record<string, Check> => ({
   appendSessionToken: typed('boolean'),
 })
 
-// Throttling a JSON service reports in its x-amzn-ErrorType header, e.g. "ThrottlingException:http://...".
+// Throttling a JSON service reports in its x-amzn-ErrorType header, e.g.
+// "ThrottlingException:http://...".
 const throttled = (response: Response) => {
   const errorType = response.headers.get('x-amzn-errortype') ?? ''
   return isRetryable(errorType.split(':')[0]!, response.status)
@@ -73,15 +80,18 @@ const bodyOf = async (init: RequestInit, request: Request | undefined): Promise<
 }
 
 /**
- * A `fetch` that signs every request with SigV4 for any AWS service (S3 included: unnormalised paths,
+ * A `fetch` that signs every request with SigV4 for any AWS service (S3 included: unnormalised
+ * paths,
  * `x-amz-content-sha256`, `unsignedPayload` for streams), takes fresh credentials from a provider
  * and retries like the STS client, signing each attempt anew. Bodies: string, `Uint8Array`,
- * `ArrayBuffer`, `URLSearchParams`; a `ReadableStream` only with `unsignedPayload` (and no retries).
+ * `ArrayBuffer`, `URLSearchParams`; a `ReadableStream` only with `unsignedPayload` (and no
+ * retries).
  * The config is checked when the function is made (a bad option throws `StsValidationError` here,
  * not at the first request); each attempt waits at most `timeoutMs` for the response headers.
  *
  * @example
- * const s3 = createSignedFetch({ credentials: fromAssumeRole({ RoleArn }, sts), region: 'eu-west-1', service: 's3' })
+ * const s3 = createSignedFetch({ credentials: fromAssumeRole({ RoleArn }, sts), region:
+ * 'eu-west-1', service: 's3' })
  * const res = await s3('https://my-bucket.s3.eu-west-1.amazonaws.com/key.txt')
  */
 export const createSignedFetch = (
@@ -112,6 +122,8 @@ export const createSignedFetch = (
         { method, url, headers, body: stream ? undefined : body },
         { ...options, credentials: resolved },
       )
+      // Checked after signing, which awaits: an abort during it has no listener to stop the fetch.
+      if (signal?.aborted) throw aborted(signal)
       // One controller per attempt: the caller's signal and this attempt's timeout both abort it.
       // The caller's signal stays attached after the headers so that it can still stop the body.
       const controller = new AbortController()
@@ -133,15 +145,17 @@ export const createSignedFetch = (
         signal?.removeEventListener('abort', stop)
         if (signal?.aborted) throw aborted(signal)
         const host = new URL(signed.url).host
-        if (controller.signal.aborted)
-          failure = new StsError(
-            'TimeoutError',
-            `no response headers from ${host} within ${timeoutMs} ms, the time limit of each ` +
-              `attempt (attempt ${attempt} of ${maxAttempts})`,
-            { cause: error },
-          )
-        else failure = unreachable(host, error)
-        failure = redact(failure, [resolved.secretAccessKey, resolved.sessionToken])
+        if (controller.signal.aborted) {
+          const limit = `within timeoutMs (${timeoutMs} ms) on attempt ${attempt} of ${maxAttempts}`
+          failure = new StsError('TimeoutError', `no response headers from ${host} ${limit}`, {
+            cause: error,
+          })
+        } else {
+          failure = redact(unreachable(host, error), [
+            resolved.secretAccessKey,
+            resolved.sessionToken,
+          ])
+        }
       } finally {
         clearTimeout(timer)
       }

@@ -24,17 +24,15 @@ export const str =
     if (value == null) return
     if (typeof value != 'string') {
       wrongType(value, param, add, 'a string')
-      return
-    }
-    if (value.length < min || value.length > max) {
+    } else if (value.length < min || value.length > max) {
       add(param, 'length', `must be ${min}-${max} characters long, not ${value.length}`)
-      return
-    }
-    const disallowed = bad?.exec(value)
-    // The allowed set is the API reference's own pattern, e.g. [\w+=,.@-].
-    if (disallowed) {
-      const allowed = bad!.source.replace('^', '')
-      add(param, 'pattern', `the character at index ${disallowed.index} is not in ${allowed}`)
+    } else {
+      // The allowed set is the API reference's own pattern, e.g. [\w+=,.@-].
+      const disallowed = bad?.exec(value)
+      if (disallowed) {
+        const allowed = bad!.source.replace('^', '')
+        add(param, 'pattern', `the character at index ${disallowed.index} is not in ${allowed}`)
+      }
     }
   }
 
@@ -42,11 +40,13 @@ export const str =
 export const num =
   (min: number, max: number, fractions?: boolean): Check =>
   (value, param, add) => {
-    const what = fractions ? 'a number' : 'an integer'
     if (value == null) return
-    if (typeof value != 'number') wrongType(value, param, add, what)
-    else if (!(value >= min && value <= max && (fractions || Number.isInteger(value))))
+    if (typeof value != 'number') {
+      wrongType(value, param, add, 'a number')
+    } else if (!(value >= min && value <= max && (fractions || Number.isInteger(value)))) {
+      const what = fractions ? 'a number' : 'an integer'
       add(param, 'range', `must be ${what} from ${min} to ${max}`)
+    }
   }
 
 /** A value of a `typeof` type (`boolean`, `function`, ...), `expected` naming it in messages. */
@@ -109,8 +109,11 @@ export const checkFields = (
   aliases?: Record<string, string>,
 ): void => {
   const names = Object.keys(spec)
-  for (const name of names)
-    spec[name]!((value as Record<string, unknown>)[name], prefix + name, add)
+  // An inherited value counts as absent: only own keys are sent.
+  for (const name of names) {
+    const field = Object.hasOwn(value, name) ? (value as Record<string, unknown>)[name] : undefined
+    spec[name]!(field, prefix + name, add)
+  }
   for (const key of Object.keys(value)) {
     if (Object.hasOwn(spec, key)) continue
     let near = names.find((name) => key.length > 3 && similar(name, key))
@@ -130,7 +133,9 @@ export const struct = (fields: Record<string, Check>): Check => {
   }
 }
 
-/** Runs `check` on everything an {@link Add} is given, then throws one error listing every issue. */
+/**
+ * Runs `check` on everything an {@link Add} is given, then throws one error listing every issue.
+ */
 export const collect = (check: (add: Add) => void): void => {
   const issues: ValidationIssue[] = []
   check((param, rule, message) => {
@@ -142,7 +147,8 @@ export const collect = (check: (add: Add) => void): void => {
 /**
  * Checks `input` against `spec` (and an optional cross-field rule) and throws one
  * {@link StsValidationError} listing every broken rule. Values are never echoed. `name` is the
- * parameter reported when `input` is not an object, `unknown` the message for a key `spec` lacks.
+ * parameter reported when `input` is not an object, `unknown` the message for a key `spec` lacks,
+ * `aliases` the hints for keys that name something of `spec` differently.
  */
 export const validate = (
   input: any,
@@ -150,16 +156,19 @@ export const validate = (
   extra?: (input: any, add: Add) => void,
   name = 'input',
   unknown = 'is not a parameter of this operation',
+  aliases?: Record<string, string>,
 ): void =>
   collect((add) => {
     if (!input || typeof input != 'object') add(name, 'type', 'must be an object')
     else {
-      checkFields(input, spec, '', add, unknown)
+      checkFields(input, spec, '', add, unknown, aliases)
       extra?.(input, add)
     }
   })
 
-/** ARNs: any character but controls other than TAB/LF/CR, and lone surrogates (STS API reference). */
+/**
+ * ARNs: any character but controls other than TAB/LF/CR, and lone surrogates (STS API reference).
+ */
 export const ARN = (): Check =>
   str(20, 2048, /[^\t\n\r\u0020-\u007e\u0085\u00a0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u)
 /** `[\w+=,.@-]`: role session names, source identities. */

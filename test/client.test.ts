@@ -263,6 +263,20 @@ describe('assumeRole with a stubbed fetch', () => {
     expect(s2.calls).toHaveLength(0)
   })
 
+  it('stops when the signal aborts while the request is being signed', async () => {
+    const ctl = new AbortController()
+    const s = stub({ body: sample(OK) })
+    const provider = async () => {
+      ctl.abort()
+      return credentials
+    }
+    const err = await run({ fetch: s.fetch, signal: ctl.signal, credentials: provider }).catch(
+      (e) => e,
+    )
+    expect(err).toMatchObject({ code: 'AbortError' })
+    expect(s.calls).toHaveLength(0)
+  })
+
   it('learns the clock offset from the Date header of a skew rejection and re-signs once', async () => {
     const serverNow = Date.now() + 3600_000
     const skewed = {

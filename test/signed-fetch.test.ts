@@ -182,6 +182,22 @@ describe('createSignedFetch', () => {
     await expect(dead('http://127.0.0.1:1/')).rejects.toMatchObject({ code: 'NetworkError' })
   })
 
+  it('stops when the signal aborts while the request is being signed', async () => {
+    const ctl = new AbortController()
+    const f = createSignedFetch({
+      credentials: async () => {
+        ctl.abort()
+        return credentials
+      },
+      region: 'us-east-1',
+      service: 'sqs',
+    })
+    await expect(f(`${base}/`, { signal: ctl.signal })).rejects.toMatchObject({
+      code: 'AbortError',
+    })
+    expect(seen).toHaveLength(0)
+  })
+
   it('stops on abort', async () => {
     const ctl = new AbortController()
     ctl.abort()
@@ -211,7 +227,7 @@ describe('createSignedFetch', () => {
     const err = await f('https://sqs.us-east-1.amazonaws.com/').catch((e) => e)
     expect(err).toMatchObject({ code: 'TimeoutError', retryable: true })
     expect(err.message).toBe(
-      'no response headers from sqs.us-east-1.amazonaws.com within 30 ms, the time limit of each attempt (attempt 2 of 2)',
+      'no response headers from sqs.us-east-1.amazonaws.com within timeoutMs (30 ms) on attempt 2 of 2',
     )
     expect(hang).toHaveBeenCalledTimes(2)
     expect(Date.now() - t).toBeLessThan(2000)

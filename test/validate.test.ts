@@ -215,6 +215,11 @@ describe('own properties only, and types before ranges', () => {
     ])
   })
 
+  it('reads own values only: an inherited RoleArn is missing (it would not be sent)', () => {
+    const input = Object.assign(Object.create({ RoleArn: ok.RoleArn }), { RoleSessionName: 'ab' })
+    expect(issues(input)).toEqual(['RoleArn:required'])
+  })
+
   it('hints at the name a misspelt key differs from in case or by a suffix', () => {
     expect(messages({ ...ok, rolesessionname: 'x' })).toEqual([
       'rolesessionname: is not a parameter of this operation (did you mean RoleSessionName?)',
@@ -225,7 +230,7 @@ describe('own properties only, and types before ranges', () => {
 
   it('names a type mismatch as such, without echoing the value', () => {
     expect(messages({ ...ok, DurationSeconds: '900' })).toEqual([
-      'DurationSeconds: must be an integer, not a string',
+      'DurationSeconds: must be a number, not a string',
     ])
     expect(messages({ ...ok, RoleSessionName: 12 })).toEqual([
       'RoleSessionName: must be a string, not a number',
@@ -237,7 +242,7 @@ describe('own properties only, and types before ranges', () => {
       'PolicyArns[0]: must be an object, not a string',
     ])
     expect(messages({ ...ok, MinimumSessionTokenSize: true })).toEqual([
-      'MinimumSessionTokenSize: must be an integer, not a boolean',
+      'MinimumSessionTokenSize: must be a number, not a boolean',
     ])
   })
 
