@@ -275,7 +275,8 @@ export const openSharedCache = (
       Promise.resolve()
         .then(run)
         .then(resolve, (cause: unknown) => {
-          const reason = cause instanceof Error ? `: ${cause.name}` : ''
+          // The store never sees a secret (sealed values, opaque keys): its reason can be told.
+          const reason = cause instanceof Error ? `: ${cause.message.slice(0, 200)}` : ''
           reject(cacheError(`the store's ${what} failed${reason}`, cause))
         })
         .finally(() => clearTimeout(timer))

@@ -256,7 +256,9 @@ describe('sharedCache: store failures are answered by STS and reported', () => {
     expect(onRefreshError).toHaveBeenCalled()
     for (const [error] of onRefreshError.mock.calls) {
       expect(error).toMatchObject({ name: 'EdgeStsError', code: 'SharedCacheError' })
-      expect(error.message).toMatch(behaviour == 'hang' ? /within 100 ms/ : /failed: Error/)
+      expect(error.message).toMatch(
+        behaviour == 'hang' ? /within 100 ms/ : /failed: KV GET failed: 429 Too Many Requests$/,
+      )
     }
   })
 
