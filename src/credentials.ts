@@ -85,15 +85,14 @@ const withDateExpiration = (credentials: CredentialsInput): AwsCredentialIdentit
 
 const CHECK_INTERVAL_MS = 10000 // how often an instance near its refresh window asks the store
 
-const requiredKey = (reason: string): never => {
-  throw new StsValidationError([
+const keyRequired = (reason: string) =>
+  new StsValidationError([
     {
       param: 'sharedCache.key',
       rule: 'required',
       message: `sharedCache.key: is required ${reason}: name what shapes the credentials (a role, a tenant, a source identity) so that two of them never share an entry`,
     },
   ])
-}
 
 /** The options every caching provider takes besides the STS config. */
 const REFRESH_OPTIONS = ['refreshWindowMs', 'onRefreshError', 'now', 'sharedCache'] as const
@@ -111,8 +110,8 @@ const checkRefreshOptions = (options: RefreshOptions) =>
  * Checks a provider's config when the provider is made, not at its first call: unknown options,
  * types and ranges (as every call checks them), and a region or endpoint to send to.
  */
-const checkProviderConfig = (config: StsConfig & RefreshOptions, also: readonly string[] = []) => {
-  checkStsConfig(config, [...REFRESH_OPTIONS, ...also])
+const checkProviderConfig = (config: StsConfig & RefreshOptions) => {
+  checkStsConfig(config, REFRESH_OPTIONS)
   checkRefreshOptions(config)
   if (config.region == null && config.endpoint == null)
     throw new StsValidationError([
@@ -205,7 +204,7 @@ export const cachedProvider = (
   checkRefreshOptions(options)
   const key = options.sharedCache?.key
   if (options.sharedCache && (typeof key != 'string' || !key))
-    requiredKey('with cachedProvider, whose get is opaque')
+    throw keyRequired('with cachedProvider, whose get is opaque')
   return cache(get, options, async () => ({ provider: 'cachedProvider', key }))
 }
 
@@ -259,7 +258,7 @@ export const fromOperation = <I>(
   checkProviderConfig(config)
   if (typeof input == 'function') {
     if (config?.sharedCache && !config.sharedCache.key)
-      requiredKey('when the input of fromOperation is a function')
+      throw keyRequired('when the input of fromOperation is a function')
     return operationProvider(operation, input as () => I | Promise<I>, config, () => 'per call')
   }
   operation.check(input)
