@@ -124,8 +124,12 @@ export interface DurableObjectStateLike {
     get(key: string): Promise<unknown>
     put(key: string, value: unknown): Promise<void>
     delete(key: string): Promise<boolean>
+    /** Every entry (Durable Object storage has it): used to drop expired entries now and then. */
+    list?(): Promise<Map<string, unknown>>
   }
 }
+
+const PRUNE_INTERVAL_MS = 3600_000
 
 /** A request of the store to the object, and its answer. */
 interface ObjectRequest {
@@ -177,6 +181,7 @@ export class SharedCacheObject {
   readonly #storage: DurableObjectStateLike['storage']
   readonly #now: () => number
   #queue: Promise<unknown> = Promise.resolve()
+  #lastPrune: number = -Infinity
 
   constructor(state: DurableObjectStateLike, _env?: unknown, options: StoreAdapterOptions = {}) {
     this.#storage = state.storage
@@ -207,6 +212,15 @@ export class SharedCacheObject {
     if (op == 'add' && current) return { added: false }
     const entry: Entry = { value, expiration }
     await this.#storage.put(key, entry)
+    await this.#prune()
     return { added: true }
+  }
+
+  // Every refresh leaves a lease behind, which nobody reads again: drop expired entries hourly.
+  async #prune() {
+    if (!this.#storage.list || this.#now() - this.#lastPrune < PRUNE_INTERVAL_MS) return
+    this.#lastPrune = this.#now()
+    for (const [key, stored] of await this.#storage.list())
+      if (!live(stored, this.#now)) await this.#storage.delete(key)
   }
 }

@@ -219,6 +219,36 @@ describe('store adapters, with doubles of the bindings', () => {
     expect(bad.status).toBe(400)
   })
 
+  it('SharedCacheObject drops expired entries (old leases nobody reads again) hourly', async () => {
+    let clock = Date.now()
+    const storage = new Map<string, unknown>()
+    const object = new SharedCacheObject(
+      {
+        storage: {
+          get: async (k) => storage.get(k),
+          put: async (k, v) => void storage.set(k, v),
+          delete: async (k) => storage.delete(k),
+          list: async () => new Map(storage),
+        },
+      },
+      undefined,
+      { now: () => clock },
+    )
+    const store = durableObjectStore({
+      idFromName: (name) => name,
+      get: () => ({ fetch: (url, init) => object.fetch(new Request(url, init)) }),
+    })
+    const at = (s: number) => ({ expiration: Math.floor(clock / 1000) + s })
+    await store.put('value', 'sealed', at(3600))
+    await store.add!('value.lease.old', '{}', at(65))
+    clock += 30 * 60_000
+    await store.put('value', 'sealed-2', at(3600)) // within the hour: nothing dropped yet
+    expect([...storage.keys()].sort()).toEqual(['value', 'value.lease.old'])
+    clock += 31 * 60_000
+    await store.put('value', 'sealed-3', at(3600))
+    expect([...storage.keys()]).toEqual(['value'])
+  })
+
   it('denoKvStore: expiry checked on read (expireIn is only the earliest deletion), add is a compare-and-set', async () => {
     const data = new Map<string, { value: unknown; versionstamp: string }>()
     let version = 0
