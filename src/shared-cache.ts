@@ -285,10 +285,17 @@ export const openSharedCache = (
   const hasMethod = (name: 'get' | 'put' | 'add') =>
     typeof (store as Partial<SharedCacheStore> | undefined)?.[name] == 'function'
 
+  const missing = () => cacheError('sharedCache.store has no get and put (a missing binding?)')
+  const isStore = () => hasMethod('get') && hasMethod('put')
+
   const storeGet = (key: string) => {
-    if (!hasMethod('get') || !hasMethod('put'))
-      return Promise.reject(cacheError('sharedCache.store has no get and put (a missing binding?)'))
+    if (!isStore()) return Promise.reject(missing())
     return call('get', () => store.get(key))
+  }
+
+  const storePut = (key: string, value: string, options: SharedCacheStoreOptions) => {
+    if (!isStore()) return Promise.reject(missing())
+    return call('put', () => store.put(key, value, options))
   }
 
   /**
@@ -310,7 +317,7 @@ export const openSharedCache = (
     // Credentials without an expiration are not shared; Workers KV refuses an expiry under 60 s.
     if (!credentials.expiration || expirationMs - now() < MIN_STORE_MS) return
     const value = await seal(await keys(), key, credentials, issued.get(credentials))
-    await call('put', () => store.put(key, value, { expiration: Math.floor(expirationMs / 1000) }))
+    await storePut(key, value, { expiration: Math.floor(expirationMs / 1000) })
   }
 
   const usable = (credentials: AwsCredentialIdentity | undefined) =>
@@ -340,7 +347,7 @@ export const openSharedCache = (
       if (hasMethod('add')) return await call('add', () => store.add!(leaseKey, value, options))
       if (held(await storeGet(leaseKey))) return false
       try {
-        await call('put', () => store.put(leaseKey, value, options))
+        await storePut(leaseKey, value, options)
       } catch (error) {
         // Workers KV refuses a second write to a key within a second: someone may have just taken
         // the lease. Wait for them if their lease can be seen; refresh if not.
@@ -380,7 +387,7 @@ export const openSharedCache = (
       report(error)
       // Once more a little later, unawaited (Workers KV takes one write per key per second, and
       // instances waiting for this refresh read nothing until it lands); the caller goes on.
-      setTimeout(() => write(key, fresh).catch(report), RETRY_WRITE_MS)
+      if (isStore()) setTimeout(() => write(key, fresh).catch(report), RETRY_WRITE_MS)
     }
     return fresh
   }
