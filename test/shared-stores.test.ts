@@ -1,7 +1,8 @@
 // The shared credential cache on real engines: Workers KV, the Cache API and a Durable Object as
 // Miniflare's workerd runs them, and Deno KV under the `deno` devDependency (`Deno.openKv` on a
-// temporary path, `--unstable-kv`), each against the local STS over loopback. The package is
-// bundled from src/ by esbuild here, so these tests need no build. The adapters' own rules (expiry
+// temporary path, `--unstable-kv`), each against the local STS over loopback. workerd gets the
+// package bundled from src/ by esbuild here and Deno runs (and type-checks) the sources, so these
+// tests need no build. The adapters' own rules (expiry
 // kept by the store, atomic add) are also checked directly with in-memory doubles of the bindings.
 import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
@@ -132,22 +133,22 @@ describe('workerd (Miniflare): Workers KV, Cache API, Durable Object', () => {
   })
 })
 
-describe('Deno KV (Deno.openKv on a temporary path, --unstable-kv)', () => {
+describe('Deno KV (Deno.openKv on a temporary path, --unstable-kv; the sources type-checked by Deno)', () => {
   it('10 cold instances at once make exactly one STS call; a second process reads the store', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'edge-sts-kv-'))
     try {
-      writeFileSync(join(dir, 'index.js'), bundle)
+      // TypeScript sources, type-checked by Deno (`--check`): denoKvStore takes a real Deno.Kv.
       writeFileSync(
-        join(dir, 'main.mjs'),
-        `import { denoKvStore, fromAssumeRole } from './index.js'
-const config = JSON.parse(Deno.args[0])
-const kv = await Deno.openKv(config.path)
-const store = denoKvStore(kv)
-const errors = []
+        join(dir, 'main.ts'),
+        `import { denoKvStore, fromAssumeRole } from ${JSON.stringify(`${root}src/index.ts`)}
+const config = JSON.parse(Deno.args[0]!)
+const kv: Deno.Kv = await Deno.openKv(config.path)
+const errors: string[] = []
 const providers = Array.from({ length: config.instances }, () =>
   fromAssumeRole({ RoleArn: config.roleArn }, {
     region: 'us-east-1', endpoint: config.url, credentials: config.credentials,
-    sharedCache: { store, secret: config.secret }, onRefreshError: (e) => errors.push(e.message),
+    sharedCache: { store: denoKvStore(kv), secret: config.secret },
+    onRefreshError: (e) => errors.push((e as Error).message),
   }))
 const results = await Promise.all(providers.map((p) => p()))
 kv.close()
@@ -160,12 +161,13 @@ console.log(JSON.stringify({ ids: results.map((c) => c.accessKeyId), errors }))
           `${root}node_modules/.bin/deno`,
           [
             'run',
+            '--check',
             '--no-prompt',
             '--unstable-kv',
             '--allow-net=127.0.0.1',
-            `--allow-read=${dir}`,
+            `--allow-read=${dir},${root}src`,
             `--allow-write=${dir}`,
-            join(dir, 'main.mjs'),
+            join(dir, 'main.ts'),
             JSON.stringify(config),
           ],
           {
