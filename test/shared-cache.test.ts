@@ -251,8 +251,9 @@ describe('sharedCache: store failures are answered by STS and reported', () => {
     })()
     expect(credentials.accessKeyId).toMatch(/^ASIA/)
     expect(get).toHaveBeenCalledTimes(1)
-    // Each store call waits 100 ms at most: a get, a lease (get, put, get) and the final put.
-    expect(Date.now() - started).toBeLessThan(2000)
+    // Each store call waits 100 ms at most (a get, a lease: get, put, get, and the final put); the
+    // bound is loose for loaded machines, it tells a time limit from a hang.
+    expect(Date.now() - started).toBeLessThan(5000)
     expect(onRefreshError).toHaveBeenCalled()
     for (const [error] of onRefreshError.mock.calls) {
       expect(error).toMatchObject({ name: 'EdgeStsError', code: 'SharedCacheError' })

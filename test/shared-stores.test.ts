@@ -188,7 +188,7 @@ console.log(JSON.stringify({ ids: results.map((c) => c.accessKeyId), errors }))
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
-  })
+  }, 120_000) // two Deno processes, the first type-checking the sources: room for a loaded machine
 })
 
 describe('store adapters, with doubles of the bindings', () => {
