@@ -40,7 +40,7 @@ beforeAll(async () => {
     logLevel: 'silent',
   })
   bundle = out.outputFiles[0]!.text
-})
+}, 60_000)
 afterAll(() => server?.close())
 beforeEach(() => server.sts.reset())
 
@@ -71,7 +71,7 @@ describe('workerd (Miniflare): Workers KV, Cache API, Durable Object', () => {
       durableObjects: { SHARED: 'SharedCacheObject' },
     })
     await mf.ready
-  })
+  }, 60_000) // workerd's start on a loaded machine
   afterAll(() => mf?.dispose())
 
   const run = async (body: object) => {
