@@ -78,9 +78,29 @@ export {
 export type {
   AwsCredentialIdentity,
   CredentialProvider,
+  CredentialsInput,
   RefreshOptions,
   AssumeRoleProviderInput,
 } from './credentials.ts'
+export {
+  denoKvStore,
+  cacheApiStore,
+  durableObjectStore,
+  SharedCacheObject,
+} from './shared-stores.ts'
+export type {
+  DenoKvLike,
+  DenoKvAtomicLike,
+  CacheLike,
+  DurableObjectNamespaceLike,
+  DurableObjectStateLike,
+  StoreAdapterOptions,
+} from './shared-stores.ts'
+export type {
+  SharedCacheOptions,
+  SharedCacheStore,
+  SharedCacheStoreOptions,
+} from './shared-cache.ts'
 export type { StsConfig, CredentialsSource } from './client.ts'
 export type { StsBody, ReadXmlOptions, XmlFields } from './xml.ts'
 export { EdgeStsError, StsValidationError, StsError, isRetryable } from './errors.ts'

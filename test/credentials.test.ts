@@ -1,5 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { cachedProvider, fromAssumeRole, type AwsCredentialIdentity } from '../src/credentials.ts'
+import {
+  cachedProvider,
+  fromAssumeRole,
+  fromOperation,
+  fromWebIdentity,
+  type AwsCredentialIdentity,
+} from '../src/credentials.ts'
+import { GetSessionToken } from '../src/operations.ts'
 import { signRequest } from '../src/sigv4.ts'
 import { ACCOUNT, USERS } from './local-sts/handler.ts'
 import { startLocalSts } from './local-sts/node.ts'
@@ -86,6 +93,75 @@ describe('cachedProvider', () => {
     await expect(p()).rejects.toThrow('sts down')
   })
 
+  it('reads the clock from `now`, not Date.now', async () => {
+    const start = Date.parse('2030-01-01T00:00:00Z')
+    let clock = start
+    let n = 0
+    const get = vi.fn(async () => ({
+      accessKeyId: `K${++n}`,
+      secretAccessKey: 's',
+      expiration: new Date(start + 3600_000),
+    }))
+    const p = cachedProvider(get, { now: () => clock })
+    expect((await p()).accessKeyId).toBe('K1')
+    clock = start + 3600_000 - 300_001
+    expect((await p()).accessKeyId).toBe('K1')
+    clock = start + 3600_000 - 299_999
+    expect((await p()).accessKeyId).toBe('K2')
+  })
+
+  it('never returns credentials that `get` hands over already expired', async () => {
+    const get = vi.fn(async () => creds('DEAD', -1000))
+    const p = cachedProvider(get)
+    await expect(p()).rejects.toMatchObject({ name: 'EdgeStsError', code: 'ExpiredCredentials' })
+  })
+
+  it('keeps still-valid credentials when a refresh hands over expired ones, and reports it', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const onRefreshError = vi.fn()
+    const get = vi
+      .fn()
+      .mockResolvedValueOnce(creds('OLD', 600_000))
+      .mockResolvedValue(creds('DEAD', -1))
+    const p = cachedProvider(get, { onRefreshError })
+    await p()
+    vi.setSystemTime(Date.now() + 400_000)
+    expect((await p()).accessKeyId).toBe('OLD')
+    await Promise.resolve()
+    expect(onRefreshError.mock.calls[0]![0]).toMatchObject({ code: 'ExpiredCredentials' })
+  })
+
+  it('caches an expiration given as an ISO string (a JSON or KV round trip) and returns a Date', async () => {
+    const expiration = new Date(Date.now() + 3600_000).toISOString()
+    const get = vi.fn(async () => ({ accessKeyId: 'J', secretAccessKey: 's', expiration }))
+    const p = cachedProvider(get)
+    const first = await p()
+    await p()
+    expect(get).toHaveBeenCalledTimes(1)
+    expect(first.expiration).toBeInstanceOf(Date)
+    expect(first.expiration!.toISOString()).toBe(expiration)
+  })
+
+  it('caches an expiration given as epoch milliseconds', async () => {
+    const expiration = Date.now() + 3600_000
+    const get = vi.fn(async () => ({ accessKeyId: 'N', secretAccessKey: 's', expiration }))
+    const p = cachedProvider(get)
+    expect(+(await p()).expiration!).toBe(expiration)
+    await p()
+    expect(get).toHaveBeenCalledTimes(1)
+  })
+
+  it.each([['next tuesday'], [Number.NaN], [new Date('nope')], [{}], [true]])(
+    'rejects an expiration that is not a date (%s) with a validation error',
+    async (expiration) => {
+      const get = async () => ({ accessKeyId: 'X', secretAccessKey: 's', expiration }) as any
+      await expect(cachedProvider(get)()).rejects.toMatchObject({
+        code: 'ValidationError',
+        issues: [{ param: 'expiration', rule: 'type' }],
+      })
+    },
+  )
+
   it('caches credentials without expiration for good', async () => {
     const get = vi.fn(async () => ({ accessKeyId: 'S', secretAccessKey: 's' }))
     const p = cachedProvider(get)
@@ -155,6 +231,15 @@ describe('fromAssumeRole against the local STS', () => {
     expect(server.sts.state.requests[0]!.params.TokenCode).toBe(alice.mfaCode)
   })
 
+  it('names the default session from the `now` clock', async () => {
+    const provider = fromAssumeRole(
+      { RoleArn: `arn:aws:iam::${ACCOUNT}:role/demo` },
+      { ...cfg(), now: () => 1_700_000_000_000 },
+    )
+    await provider()
+    expect(server.sts.state.requests[0]!.params.RoleSessionName).toBe('edge-sts-1700000000000')
+  })
+
   it('lets a failed call be retried by the next caller', async () => {
     server.sts.faults = { throttle: 10 }
     const provider = fromAssumeRole(
@@ -164,5 +249,88 @@ describe('fromAssumeRole against the local STS', () => {
     await expect(provider()).rejects.toMatchObject({ code: 'Throttling' })
     server.sts.faults = {}
     expect((await provider()).accessKeyId).toMatch(/^ASIA/)
+  })
+})
+
+describe('providers check their input and config when they are made (not at the first call)', () => {
+  const credentials = { accessKeyId: 'AKIAEXAMPLE000000001', secretAccessKey: 'secret/key' }
+  const ROLE = `arn:aws:iam::${ACCOUNT}:role/demo`
+  const config = { region: 'us-east-1', credentials }
+  const issuesOf = (make: () => unknown) => {
+    try {
+      make()
+    } catch (error) {
+      expect(error).toMatchObject({ name: 'StsValidationError', code: 'ValidationError' })
+      return (error as { issues: { param: string; rule: string }[] }).issues
+    }
+    return expect.fail('no error when the provider was made')
+  }
+
+  it.each([
+    ['a RoleArn that is no ARN', () => fromAssumeRole({ RoleArn: 'my-role' }, config), 'RoleArn'],
+    [
+      'no region and no endpoint',
+      () => fromAssumeRole({ RoleArn: ROLE }, { credentials }),
+      'region',
+    ],
+    [
+      'an unknown config key (timeout for timeoutMs)',
+      () => fromAssumeRole({ RoleArn: ROLE }, { ...config, timeout: 1000 } as any),
+      'timeout',
+    ],
+    [
+      'a RoleSessionName with a space',
+      () => fromAssumeRole({ RoleArn: ROLE, RoleSessionName: 'my session' }, config),
+      'RoleSessionName',
+    ],
+    [
+      'SerialNumber without tokenCode',
+      () =>
+        fromAssumeRole({ RoleArn: ROLE, SerialNumber: `arn:aws:iam::${ACCOUNT}:mfa/a` }, config),
+      'tokenCode',
+    ],
+    [
+      'refreshWindowMs as a string',
+      () => fromAssumeRole({ RoleArn: ROLE }, { ...config, refreshWindowMs: '60000' } as any),
+      'refreshWindowMs',
+    ],
+    [
+      'fromWebIdentity with a bad RoleArn (token read by a function)',
+      () => fromWebIdentity({ RoleArn: 'x', WebIdentityToken: () => 'token' }, config),
+      'RoleArn',
+    ],
+    [
+      'fromWebIdentity without a region',
+      () => fromWebIdentity({ RoleArn: ROLE, WebIdentityToken: 'token' }, {}),
+      'region',
+    ],
+    [
+      'fromOperation with an out-of-range DurationSeconds',
+      () => fromOperation(GetSessionToken, { DurationSeconds: 10 }, config),
+      'DurationSeconds',
+    ],
+    [
+      'cachedProvider with onRefreshError that is no function',
+      () => cachedProvider(async () => creds('A', 1), { onRefreshError: 'log' } as any),
+      'onRefreshError',
+    ],
+  ])('%s', (_what, make, param) => {
+    expect(issuesOf(make).map((issue) => issue.param)).toContain(param)
+  })
+
+  it('makes a valid provider without calling anything', () => {
+    const fetch = vi.fn()
+    const tokenCode = vi.fn()
+    fromAssumeRole(
+      { RoleArn: ROLE, SerialNumber: `arn:aws:iam::${ACCOUNT}:mfa/alice` },
+      { ...config, fetch, tokenCode },
+    )
+    fromWebIdentity(
+      { RoleArn: ROLE, WebIdentityToken: () => 'token' },
+      { region: 'us-east-1', fetch },
+    )
+    fromOperation(GetSessionToken, { DurationSeconds: 900 }, { ...config, fetch })
+    expect(fetch).not.toHaveBeenCalled()
+    expect(tokenCode).not.toHaveBeenCalled()
   })
 })

@@ -5,10 +5,11 @@
 // message, stack, String(), JSON.stringify() or util.inspect() (causes included).
 import { createHmac } from 'node:crypto'
 import { inspect } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { main } from '../src/cli.ts'
 import {
   assumeRole,
+  cachedProvider,
   createSignedFetch,
   fromAssumeRole,
   getCallerIdentity,
@@ -428,5 +429,84 @@ describe('secret audit: the credential sources of edge-sts/node', () => {
           if (text?.includes(s))
             expect.fail(`${what}: ${view} contains a secret (${s.slice(0, 8)}…)`)
     }
+  })
+})
+
+describe('secret audit: shared credential cache', () => {
+  it('no secret of the cache (its secret, the credentials it holds) in what it raises, reports or logs', async () => {
+    const CACHE_SECRET = 'cache/Secret+audit=0123456789abcdefghijklmn'
+    const held = {
+      accessKeyId: 'ASIAAUDITEXAMPLE0002',
+      secretAccessKey: SECRET,
+      sessionToken: TOKEN,
+      expiration: new Date(Date.now() + 3600_000),
+    }
+    const console_ = ['log', 'info', 'warn', 'error', 'debug'] as const
+    const spies = console_.map((name) => vi.spyOn(console, name))
+    const raised: unknown[] = []
+    const reported: unknown[] = []
+    // A store that echoes what it is given in its errors, one that hangs, garbage, a missing binding.
+    const entries = new Map<string, string>()
+    const stores = [
+      {
+        get: async (k: string) => entries.get(k) ?? null,
+        put: async (k: string, v: string) => {
+          entries.set(k, v)
+          throw new Error(`KV PUT ${k} ${v} failed`)
+        },
+      },
+      { get: () => new Promise<never>(() => {}), put: () => new Promise<never>(() => {}) },
+      { get: async () => 'v1.AAAAAAAAAAAAAAAA.' + 'B'.repeat(64), put: async () => {} },
+      undefined,
+    ]
+    for (const store of stores) {
+      const provider = cachedProvider(async () => held, {
+        onRefreshError: (e) => reported.push(e),
+        sharedCache: {
+          store: store as any,
+          secret: CACHE_SECRET,
+          key: 'audit',
+          timeoutMs: 50,
+          waitMs: 100,
+        },
+      })
+      await provider()
+    }
+    // Short secrets and a missing key are validation errors at construction.
+    for (const secret of [CACHE_SECRET.slice(0, 31), `${SECRET}`.slice(0, 20)])
+      try {
+        cachedProvider(async () => held, { sharedCache: { store: stores[0]!, secret, key: 'a' } })
+      } catch (e) {
+        raised.push(e)
+      }
+    try {
+      cachedProvider(async () => held, { sharedCache: { store: stores[0]!, secret: CACHE_SECRET } })
+    } catch (e) {
+      raised.push(e)
+    }
+    // An expired value handed over by the source.
+    await cachedProvider(async () => ({ ...held, expiration: new Date(0) }))().catch((e) =>
+      raised.push(e),
+    )
+    expect(raised).toHaveLength(4)
+    expect(reported.length).toBeGreaterThanOrEqual(4)
+    const secrets = [CACHE_SECRET, CACHE_SECRET.slice(0, 31), SECRET, SECRET.slice(0, 20), TOKEN]
+    for (const e of [...raised, ...reported]) {
+      const views = [
+        (e as Error).message,
+        (e as Error).stack,
+        String(e),
+        JSON.stringify(e),
+        inspect(e, { depth: 10, showHidden: true }),
+      ]
+      for (const text of views)
+        for (const secret of secrets)
+          if (text?.includes(secret))
+            expect.fail(`${(e as Error).message}: contains a secret (${secret.slice(0, 8)}…)`)
+    }
+    // The stored values carry neither the credentials nor the cache secret.
+    for (const value of entries.values())
+      for (const secret of secrets) expect(value).not.toContain(secret)
+    for (const spy of spies) expect(spy).not.toHaveBeenCalled()
   })
 })
