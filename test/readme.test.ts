@@ -34,10 +34,7 @@ const TEST_TIMEOUT_MS = 60_000
  * Blocks that fail today for a defect another change fixes. `it.fails` keeps the list honest: once
  * such a block works its test fails, and the entry must go (so must one that names no block).
  */
-const KNOWN_BROKEN: Record<string, string> = {
-  'Credentials that stay fresh: fromAssumeRole, fromWebIdentity, fromOperation #1':
-    "destructures `accessKeyId` in the scope that defines it (ReferenceError: Cannot access 'accessKeyId' before initialization)",
-}
+const KNOWN_BROKEN: Record<string, string> = {}
 
 const isDenoExample = (code: string) => /\bDeno\./.test(code) || registrySpecifiers(code).length > 0
 const CLI_COMMAND =
