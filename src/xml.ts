@@ -63,7 +63,7 @@ export const readStsXml = async (
   const maxBytes = options.maxBytes ?? 65536
   const document = isWhole(body)
     ? decodeWhole(body, maxBytes, context)
-    : await readStreamBody(body, maxBytes, context)
+    : await readStream(body, maxBytes, context)
   return extractFields(document, paths, context)
 }
 
@@ -91,27 +91,10 @@ const decodeWhole = (
   }
 }
 
-/** A stream, or a `Response`'s: at most `maxBytes` of UTF-8, read until the success root closes. */
-const readStreamBody = async (
-  body: Response | ReadableStream<Uint8Array>,
-  maxBytes: number,
-  context: ReadContext,
-): Promise<string> => {
-  const stream = body instanceof Response ? body.body : body
-  if (!stream) return ''
-  try {
-    return await readStream(stream.getReader(), maxBytes, context)
-  } catch (error) {
-    // The fatal decoder throws a TypeError on bytes that are not UTF-8.
-    if (error instanceof TypeError) throw invalidUtf8(context)
-    throw error
-  }
-}
-
-const invalidUtf8 = (context: ReadContext) => invalidResponse(context, 'invalid UTF-8')
-
 const tooLarge = (context: ReadContext, maxBytes: number) =>
   responseError(context, 'ResponseTooLarge', `the STS response is larger than ${maxBytes} bytes`)
+
+const invalidUtf8 = (context: ReadContext) => invalidResponse(context, 'invalid UTF-8')
 
 // `</AssumeRoleResponse>` with an optional namespace prefix, one pattern per action.
 const endTags = new Map<string, RegExp>()
@@ -124,20 +107,36 @@ const endTagOf = (root: string): RegExp => {
   return pattern
 }
 
+// Decoding a chunk that may end inside a character.
+const STREAMING = { stream: true }
+
+/**
+ * A stream, or a `Response`'s: at most `maxBytes` of UTF-8, read until the success root closes.
+ * (One function with the reads inlined: every async layer costs microtasks per chunk.)
+ */
 const readStream = async (
-  reader: ReadableStreamDefaultReader<Uint8Array>,
+  body: Response | ReadableStream<Uint8Array>,
   maxBytes: number,
   context: ReadContext,
 ): Promise<string> => {
+  const stream = body instanceof Response ? body.body : body
+  if (!stream) return ''
   const root = context.action + 'Response'
   const endTag = endTagOf(root)
-  const decoder = new TextDecoder('utf-8', { fatal: true })
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined
   let document = ''
   let bytes = 0
   let streamEnded = false
   try {
+    reader = stream.getReader()
+    const decoder = new TextDecoder('utf-8', { fatal: true })
     for (;;) {
-      const chunk = await readChunk(reader, context)
+      let chunk: ReadableStreamReadResult<Uint8Array>
+      try {
+        chunk = await reader.read()
+      } catch (error) {
+        throw responseError(context, 'NetworkError', 'reading the STS response failed', error)
+      }
       if (chunk.done) {
         streamEnded = true
         break
@@ -145,7 +144,7 @@ const readStream = async (
       bytes += chunk.value.byteLength
       if (bytes > maxBytes) throw tooLarge(context, maxBytes)
       const before = document.length
-      document += decoder.decode(chunk.value, { stream: true })
+      document += decoder.decode(chunk.value, STREAMING)
       // Only the new text (and the end of the old, where the end tag may have begun) is searched.
       const tail = before > root.length + 99 ? document.slice(before - root.length - 99) : document
       if (endTag.test(tail)) {
@@ -154,18 +153,14 @@ const readStream = async (
       }
     }
     return document + decoder.decode()
+  } catch (error) {
+    // The fatal decoder throws a TypeError on bytes that are not UTF-8.
+    if (error instanceof TypeError) throw invalidUtf8(context)
+    throw error
   } finally {
     // Stop the transfer when the document ended (or was rejected) before the stream did; a failing
     // cancel changes nothing.
-    if (!streamEnded) reader.cancel().catch(() => {})
-  }
-}
-
-const readChunk = async (reader: ReadableStreamDefaultReader<Uint8Array>, context: ReadContext) => {
-  try {
-    return await reader.read()
-  } catch (error) {
-    throw responseError(context, 'NetworkError', 'reading the STS response failed', error)
+    if (reader && !streamEnded) reader.cancel().catch(() => {})
   }
 }
 
