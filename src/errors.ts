@@ -8,16 +8,23 @@ export class EdgeStsError extends Error {
   declare readonly code: string
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options)
-    this.name = new.target.name
+    // A string, not new.target.name: minifiers rename classes. Subclasses set their own.
+    this.name = 'EdgeStsError'
     this.code = code
   }
 }
 
 /** One broken rule of one input parameter. */
 export interface ValidationIssue {
-  /** Parameter path in AWS wire names, e.g. `RoleSessionName`, `Tags[2].Key`, `credentials.secretAccessKey`. */
+  /**
+   * Parameter path in AWS wire names, e.g. `RoleSessionName`, `Tags[2].Key`,
+   * `credentials.secretAccessKey`.
+   */
   param: string
-  /** Rule id, e.g. `required`, `type`, `length`, `pattern`, `range`, `count`, `unique`, `requires`. */
+  /**
+   * Rule id, e.g. `required`, `type`, `length`, `pattern`, `range`, `count`, `unique`, `requires`,
+   * `unknown`.
+   */
   rule: string
   /** Human-readable sentence: what is wrong and what to do. Never echoes the value. */
   message: string
@@ -31,12 +38,16 @@ export class StsValidationError extends EdgeStsError {
   /** Every broken rule. */
   declare readonly issues: ValidationIssue[]
   constructor(issues: ValidationIssue[]) {
-    super('ValidationError', issues.map((i) => i.message).join('; '))
+    super('ValidationError', issues.map((issue) => issue.message).join('; '))
+    this.name = 'StsValidationError'
     this.issues = issues
   }
 }
 
-/** Throws a {@link StsValidationError} for one parameter. */
+/**
+ * Throws a {@link StsValidationError} for one parameter. Typed `never`, and written
+ * `throw invalid(…)` where it is called, so that the throw reads where it happens.
+ */
 export const invalid = (param: string, rule: string, message: string): never => {
   throw new StsValidationError([{ param, rule, message: `${param}: ${message}` }])
 }
@@ -44,15 +55,64 @@ export const invalid = (param: string, rule: string, message: string): never => 
 /** What {@link StsError} carries besides its code and message. */
 export interface StsErrorDetails {
   /** `Sender` or `Receiver` as STS reports it. */
-  type?: string
+  type?: string | undefined
   /** STS `RequestId` (from the XML body or the `x-amzn-requestid` header). */
-  requestId?: string
+  requestId?: string | undefined
   /** HTTP status, when a response was received. */
-  status?: number
+  status?: number | undefined
   /** Whether sending the same request again may succeed. Defaults to {@link isRetryable}. */
-  retryable?: boolean
+  retryable?: boolean | undefined
   cause?: unknown
 }
+
+/**
+ * The codes an {@link StsError} may carry: this package's own, then those the STS API reference and
+ * the AWS SDK v3 list. Any other string STS sends passes through (`string & {}` keeps the literals
+ * for completion and catches a misspelt comparison such as `e.code === 'AccesDenied'`).
+ */
+export type StsErrorCode =
+  | 'NetworkError'
+  | 'TimeoutError'
+  | 'AbortError'
+  | 'InvalidResponse'
+  | 'ResponseTooLarge'
+  | 'AccessDenied'
+  | 'AccessDeniedException'
+  | 'ExpiredToken'
+  | 'ExpiredTokenException'
+  | 'ExpiredTradeInTokenException'
+  | 'IDPCommunicationError'
+  | 'IDPRejectedClaim'
+  | 'IncompleteSignature'
+  | 'InsufficientSessionLifetime'
+  | 'InternalFailure'
+  | 'InvalidAction'
+  | 'InvalidAuthorizationMessageException'
+  | 'InvalidClientTokenId'
+  | 'InvalidContextAssertion'
+  | 'InvalidIdentityToken'
+  | 'InvalidParameterCombination'
+  | 'InvalidParameterValue'
+  | 'InvalidSubjectCredentials'
+  | 'JWTPayloadSizeExceededException'
+  | 'MalformedPolicyDocument'
+  | 'MissingAction'
+  | 'MissingAuthenticationToken'
+  | 'MissingParameter'
+  | 'NotAuthorized'
+  | 'OptInRequired'
+  | 'OutboundWebIdentityFederationDisabledException'
+  | 'PackedPolicyTooLarge'
+  | 'RegionDisabledException'
+  | 'RequestExpired'
+  | 'RequestTimeTooSkewed'
+  | 'ServiceUnavailable'
+  | 'SessionDurationEscalationException'
+  | 'SignatureDoesNotMatch'
+  | 'Throttling'
+  | 'ThrottlingException'
+  | 'ValidationError'
+  | (string & {})
 
 /**
  * A fault of the service or of the way to it. `code` is the STS error code as sent
@@ -61,6 +121,8 @@ export interface StsErrorDetails {
  * `InvalidResponse` (empty, truncated, non-XML or wrong-operation body), `ResponseTooLarge`.
  */
 export class StsError extends EdgeStsError {
+  /** The STS error code as sent, or one of this package's own (see {@link StsErrorCode}). */
+  declare readonly code: StsErrorCode
   /** `Sender` or `Receiver` as STS reports it. */
   declare readonly type?: string
   /** STS `RequestId` (from the XML body or the `x-amzn-requestid` header). */
@@ -69,22 +131,27 @@ export class StsError extends EdgeStsError {
   declare readonly status?: number
   /** Whether sending the same request again may succeed. */
   declare readonly retryable: boolean
-  constructor(code: string, message: string, d: StsErrorDetails = {}) {
-    super(code, message, d)
+  constructor(code: StsErrorCode, message: string, details: StsErrorDetails = {}) {
+    super(code, message, details)
+    this.name = 'StsError'
     Object.assign(this, {
-      type: d.type,
-      requestId: d.requestId,
-      status: d.status,
-      retryable: d.retryable ?? isRetryable(code, d.status),
+      type: details.type,
+      requestId: details.requestId,
+      status: details.status,
+      retryable: details.retryable ?? isRetryable(code, details.status),
     })
   }
 }
 
 /**
  * Whether an error with this STS code and HTTP status is worth retrying: throttling, IdP and
- * network faults, timeouts, HTTP 408, 429, 500, 502, 503, 504. Auth and validation errors never are.
+ * network faults, timeouts, HTTP 408, 429, 500, 502, 503, 504. Auth and validation errors never
+ * are.
  */
-export const isRetryable = (code: string, status?: number): boolean =>
-  /^(Throttling(Exception)?|RequestLimitExceeded|TooManyRequestsException|IDPCommunicationError|NetworkError|TimeoutError|RequestTimeout(Exception)?)$/.test(
-    code,
-  ) || /^(408|429|50[0234])$/.test(String(status))
+export const isRetryable = (code: string, status?: number): boolean => {
+  const retryableCodes = new RegExp(
+    '^(Throttling(Exception)?|RequestLimitExceeded|TooManyRequestsException|' +
+      'IDPCommunicationError|NetworkError|TimeoutError|RequestTimeout(Exception)?)$',
+  )
+  return retryableCodes.test(code) || /^(408|429|50[0234])$/.test(String(status))
+}

@@ -58,6 +58,15 @@ export type {
   TrustedIdentityPropagationContext,
   StsCredentials,
   Operation,
+  PolicyDescriptor,
+  Tag,
+  ProvidedContext,
+  AssumedRoleUser,
+  GetAccessKeyInfoInput,
+  GetAccessKeyInfoOutput,
+  DecodeAuthorizationMessageInput,
+  DecodeAuthorizationMessageOutput,
+  GetDelegatedAccessTokenInput,
 } from './operations.ts'
 export {
   fromAssumeRole,
@@ -75,6 +84,6 @@ export type {
 export type { StsConfig, CredentialsSource } from './client.ts'
 export type { StsBody, ReadXmlOptions, XmlFields } from './xml.ts'
 export { EdgeStsError, StsValidationError, StsError, isRetryable } from './errors.ts'
-export type { ValidationIssue, StsErrorDetails } from './errors.ts'
+export type { ValidationIssue, StsErrorDetails, StsErrorCode } from './errors.ts'
 export { createSignedFetch } from './signed-fetch.ts'
 export type { SignedFetchConfig } from './signed-fetch.ts'

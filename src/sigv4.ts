@@ -172,7 +172,7 @@ function assertCredentials(credentials: unknown): asserts credentials is Credent
     throw invalid(
       'credentials',
       'type',
-      'has the PascalCase keys of STS Credentials: convert them with toIdentity()',
+      'has the keys of STS Credentials (AccessKeyId, ...): convert with toIdentity()',
     )
   const { accessKeyId, secretAccessKey } = (credentials ?? {}) as Partial<Credentials>
   assertNonEmptyString('credentials.accessKeyId', accessKeyId)

@@ -30,6 +30,11 @@ import {
   type GetWebIdentityTokenInput,
   type GetWebIdentityTokenOutput,
   type Operation,
+  type GetAccessKeyInfoInput,
+  type GetAccessKeyInfoOutput,
+  type DecodeAuthorizationMessageInput,
+  type DecodeAuthorizationMessageOutput,
+  type GetDelegatedAccessTokenInput,
 } from './operations.ts'
 import { readStsXml, type ReadXmlOptions, type StsBody } from './xml.ts'
 
@@ -37,7 +42,8 @@ import { readStsXml, type ReadXmlOptions, type StsBody } from './xml.ts'
  * Calls STS AssumeRole and returns temporary credentials for the role.
  *
  * Every parameter is checked against the STS API reference first (all broken rules reported in one
- * `StsValidationError`); the request is signed with SigV4 (the session token too, for role chaining),
+ * `StsValidationError`); the request is signed with SigV4 (the session token too, for role
+ * chaining),
  * retried on throttling and transient faults, and the response is read as it streams in.
  *
  * @example
@@ -48,19 +54,28 @@ import { readStsXml, type ReadXmlOptions, type StsBody } from './xml.ts'
 export const assumeRole = (input: AssumeRoleInput, config: StsConfig): Promise<AssumeRoleOutput> =>
   call(AssumeRole, input, config)
 
-/** STS AssumeRoleWithWebIdentity: an OIDC token for role credentials. Unsigned: `config.credentials` is not used. */
+/**
+ * STS AssumeRoleWithWebIdentity: an OIDC token for role credentials. Unsigned: `config.credentials`
+ * is not used.
+ */
 export const assumeRoleWithWebIdentity = (
   input: AssumeRoleWithWebIdentityInput,
   config: StsConfig,
 ): Promise<AssumeRoleWithWebIdentityOutput> => call(AssumeRoleWithWebIdentity, input, config)
 
-/** STS AssumeRoleWithSAML: a SAML assertion for role credentials. Unsigned: `config.credentials` is not used. */
+/**
+ * STS AssumeRoleWithSAML: a SAML assertion for role credentials. Unsigned: `config.credentials` is
+ * not used.
+ */
 export const assumeRoleWithSAML = (
   input: AssumeRoleWithSAMLInput,
   config: StsConfig,
 ): Promise<AssumeRoleWithSAMLOutput> => call(AssumeRoleWithSAML, input, config)
 
-/** STS GetSessionToken: temporary credentials for an IAM user (with MFA: `SerialNumber` + `TokenCode`). */
+/**
+ * STS GetSessionToken: temporary credentials for an IAM user (with MFA: `SerialNumber` +
+ * `TokenCode`).
+ */
 export const getSessionToken = (
   input: GetSessionTokenInput,
   config: StsConfig,
@@ -81,27 +96,38 @@ export const getCallerIdentity = (config: StsConfig): Promise<GetCallerIdentityO
   call(GetCallerIdentity, {}, config)
 
 /** STS GetAccessKeyInfo: the account an access key id belongs to. */
-export const getAccessKeyInfo = (input: { AccessKeyId: string }, config: StsConfig) =>
-  call(GetAccessKeyInfo, input, config)
+export const getAccessKeyInfo = (
+  input: GetAccessKeyInfoInput,
+  config: StsConfig,
+): Promise<GetAccessKeyInfoOutput> => call(GetAccessKeyInfo, input, config)
 
 /** STS DecodeAuthorizationMessage: the JSON behind an encoded authorization failure. */
-export const decodeAuthorizationMessage = (input: { EncodedMessage: string }, config: StsConfig) =>
-  call(DecodeAuthorizationMessage, input, config)
+export const decodeAuthorizationMessage = (
+  input: DecodeAuthorizationMessageInput,
+  config: StsConfig,
+): Promise<DecodeAuthorizationMessageOutput> => call(DecodeAuthorizationMessage, input, config)
 
-/** STS GetScopedCredentials: the caller's temporary credentials narrowed by `Policy` and/or a shorter `DurationSeconds`. */
+/**
+ * STS GetScopedCredentials: the caller's temporary credentials narrowed by `Policy` and/or a
+ * shorter `DurationSeconds`.
+ */
 export const getScopedCredentials = (
   input: GetScopedCredentialsInput,
   config: StsConfig,
 ): Promise<GetScopedCredentialsOutput> => call(GetScopedCredentials, input, config)
 
-/** STS GetDelegatedAccessToken: a trade-in token exchanged for the credentials of the principal it names. */
+/**
+ * STS GetDelegatedAccessToken: a trade-in token exchanged for the credentials of the principal it
+ * names.
+ */
 export const getDelegatedAccessToken = (
-  input: { TradeInToken: string },
+  input: GetDelegatedAccessTokenInput,
   config: StsConfig,
 ): Promise<GetDelegatedAccessTokenOutput> => call(GetDelegatedAccessToken, input, config)
 
 /**
- * STS GetWebIdentityToken: a JWT signed by STS that names the caller (its `aud` from `Audience`), for
+ * STS GetWebIdentityToken: a JWT signed by STS that names the caller (its `aud` from `Audience`),
+ * for
  * services that accept OIDC. Not available on the global endpoint: give a regional `region`.
  */
 export const getWebIdentityToken = (

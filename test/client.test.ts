@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it, vi } from 'vitest'
 import { assumeRole } from '../src/sts.ts'
 import { StsError, StsValidationError } from '../src/errors.ts'
-import type { StsConfig } from '../src/client.ts'
+import { checkStsConfig, type StsConfig } from '../src/client.ts'
+import { STSClient } from '@aws-sdk/client-sts'
 
 const vectors = new URL('../../shared/vectors/sts/', import.meta.url)
 const sample = (f: string) => readFileSync(new URL(f, vectors), 'utf8')
@@ -204,6 +205,31 @@ describe('assumeRole with a stubbed fetch', () => {
     expect(err.cause).toBeInstanceOf(TypeError)
   })
 
+  it('says which host could not be reached and why (Node puts the reason in a cause)', async () => {
+    const dns = Object.assign(new Error('getaddrinfo ENOTFOUND sts.us-east1.amazonaws.com'), {
+      code: 'ENOTFOUND',
+    })
+    const s = stub(new TypeError('fetch failed', { cause: dns }))
+    const err = await run({ fetch: s.fetch, region: 'us-east1', maxAttempts: 1 }).catch((e) => e)
+    expect(err).toMatchObject({ code: 'NetworkError', retryable: true })
+    expect(err.message).toBe(
+      'could not reach sts.us-east1.amazonaws.com: getaddrinfo ENOTFOUND sts.us-east1.amazonaws.com',
+    )
+    // An AggregateError of Node's dual-stack connect has an empty message: its code says it.
+    const refused = Object.assign(new AggregateError([], ''), { code: 'ECONNREFUSED' })
+    const s2 = stub(new TypeError('fetch failed', { cause: refused }))
+    const err2 = await run({ fetch: s2.fetch, maxAttempts: 1 }).catch((e) => e)
+    expect(err2.message).toBe('could not reach sts.us-east-1.amazonaws.com: ECONNREFUSED')
+  })
+
+  it('keeps a secret a broken fetch quotes out of the network error', async () => {
+    const s = stub(new TypeError(`fetch failed for ${credentials.secretAccessKey}`))
+    const err = await run({ fetch: s.fetch, maxAttempts: 1 }).catch((e) => e)
+    expect(err.message).toBe(
+      'could not reach sts.us-east-1.amazonaws.com: fetch failed for [redacted]',
+    )
+  })
+
   it('times out each attempt and reports TimeoutError', async () => {
     const hang = vi.fn(
       (_u: string, init: RequestInit) =>
@@ -237,6 +263,20 @@ describe('assumeRole with a stubbed fetch', () => {
     expect(s2.calls).toHaveLength(0)
   })
 
+  it('stops when the signal aborts while the request is being signed', async () => {
+    const ctl = new AbortController()
+    const s = stub({ body: sample(OK) })
+    const provider = async () => {
+      ctl.abort()
+      return credentials
+    }
+    const err = await run({ fetch: s.fetch, signal: ctl.signal, credentials: provider }).catch(
+      (e) => e,
+    )
+    expect(err).toMatchObject({ code: 'AbortError' })
+    expect(s.calls).toHaveLength(0)
+  })
+
   it('learns the clock offset from the Date header of a skew rejection and re-signs once', async () => {
     const serverNow = Date.now() + 3600_000
     const skewed = {
@@ -265,5 +305,83 @@ describe('assumeRole with a stubbed fetch', () => {
     }).catch((e) => e)
     expect(err.code).toBe('SignatureDoesNotMatch')
     expect(s2.calls).toHaveLength(2)
+  })
+})
+
+describe('config checks', () => {
+  const rejection = async (cfg: object) => {
+    const s = stub({ body: sample(OK) })
+    const err = await run({ fetch: s.fetch, ...cfg }).catch((e) => e)
+    expect(err).toBeInstanceOf(StsValidationError)
+    expect(s.calls).toHaveLength(0)
+    return err as StsValidationError
+  }
+
+  it('rejects unknown options, with the likely meant name', async () => {
+    const err = await rejection({ timeout: 1000 })
+    expect(err.issues).toEqual([
+      {
+        param: 'timeout',
+        rule: 'unknown',
+        message: 'timeout: is not an option of config (did you mean timeoutMs?)',
+      },
+    ])
+    const sdk = await rejection({ requestHandler: {}, maxRetries: 2 })
+    expect(sdk.issues.map((i) => i.message)).toEqual([
+      'requestHandler: is not an option of config (did you mean fetch?)',
+      'maxRetries: is not an option of config (did you mean maxAttempts?)',
+    ])
+  })
+
+  it('rejects inherited names as options', async () => {
+    const err = await rejection(JSON.parse('{"__proto__":{},"constructor":1}'))
+    expect(err.issues.map((i) => `${i.param}:${i.rule}`)).toEqual([
+      '__proto__:unknown',
+      'constructor:unknown',
+    ])
+  })
+
+  it('names type mismatches: timeoutMs as a string, a non-boolean useFipsEndpoint', async () => {
+    const err = await rejection({ timeoutMs: '5000', useFipsEndpoint: 'yes', maxAttempts: 2.5 })
+    expect(err.issues.map((i) => i.message)).toEqual([
+      'timeoutMs: must be a number, not a string',
+      'maxAttempts: must be an integer from 1 to 10',
+      'useFipsEndpoint: must be a boolean, not a string',
+    ])
+  })
+
+  it('says that an AWS SDK STSClient is not a config', async () => {
+    const err = await rejection(new STSClient({ region: 'us-east-1' }) as never)
+    expect(err.issues).toHaveLength(1)
+    expect(err.message).toBe(
+      'config: is an AWS SDK client: give a config such as { region, credentials }',
+    )
+    expect(err.message).not.toMatch(/region is required/)
+  })
+
+  it('names the likely mistake in credentials: STS Credentials given directly or by a provider', async () => {
+    const sts = { AccessKeyId: 'AKID', SecretAccessKey: 'secret', SessionToken: 'token' }
+    const pascal = await rejection({ credentials: sts })
+    expect(pascal.message).toBe(
+      'credentials: has the keys of STS Credentials (AccessKeyId, ...): convert with toIdentity()',
+    )
+    expect(JSON.stringify(pascal) + pascal.message).not.toContain('secret')
+    const provided = await rejection({ credentials: async () => sts })
+    expect(provided.issues[0]).toMatchObject({ param: 'credentials()', rule: 'type' })
+    expect(provided.message).toContain('toIdentity()')
+    const none = await rejection({ credentials: async () => undefined })
+    expect(none.issues[0]).toMatchObject({ param: 'credentials()', rule: 'required' })
+  })
+
+  it('checkStsConfig checks a config on its own, taking the extra options a caller names', () => {
+    expect(() => checkStsConfig({ region: 'us-east-1', credentials })).not.toThrow()
+    expect(() => checkStsConfig({ region: 'us-east-1', refreshWindowMs: 1 })).toThrow(
+      'refreshWindowMs: is not an option of config',
+    )
+    expect(() =>
+      checkStsConfig({ region: 'us-east-1', refreshWindowMs: 1 }, ['refreshWindowMs']),
+    ).not.toThrow()
+    expect(() => checkStsConfig(undefined)).toThrow('config: is required')
+    expect(() => checkStsConfig({ region: 5 })).toThrow('region: must be a string, not a number')
   })
 })

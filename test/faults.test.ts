@@ -72,6 +72,22 @@ describe('fault matrix against the local STS', () => {
     expect(fetches).toBe(3)
   })
 
+  it('connection refused → the message names the host and the reason', async () => {
+    // A port that was just free: nothing listens there.
+    const { createServer } = await import('node:net')
+    const probe = createServer()
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r))
+    const port = (probe.address() as { port: number }).port
+    await new Promise((r) => probe.close(r))
+    const e = await failure(
+      assumeRole(input, config({ endpoint: `http://127.0.0.1:${port}/`, maxAttempts: 1 })),
+    )
+    expect(e.message).toBe(
+      `could not reach 127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
+    )
+    expect(e.message).not.toContain(alice.secretAccessKey)
+  })
+
   it('connection reset before the answer, once → success on the retry', async () => {
     server.sts.faults = { reset: { count: 1, when: 'before' } }
     await ok(assumeRole(input, config()))
@@ -152,8 +168,9 @@ describe('fault matrix against the local STS', () => {
 
   it('a server that never answers → TimeoutError', async () => {
     server.sts.faults = { delayMs: 5000 }
-    const e = await failure(assumeRole(input, config({ timeoutMs: 150, maxAttempts: 1 })))
+    const e = await failure(assumeRole(input, config({ timeoutMs: 150, maxAttempts: 2 })))
     expect(e).toMatchObject({ code: 'TimeoutError', retryable: true })
+    expect(e.message).toBe('no complete STS response within timeoutMs (150 ms) on attempt 2 of 2')
   })
 
   it('a skewed clock (STS 20 minutes ahead) → re-signed once with the learned offset, success', async () => {

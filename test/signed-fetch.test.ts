@@ -182,6 +182,22 @@ describe('createSignedFetch', () => {
     await expect(dead('http://127.0.0.1:1/')).rejects.toMatchObject({ code: 'NetworkError' })
   })
 
+  it('stops when the signal aborts while the request is being signed', async () => {
+    const ctl = new AbortController()
+    const f = createSignedFetch({
+      credentials: async () => {
+        ctl.abort()
+        return credentials
+      },
+      region: 'us-east-1',
+      service: 'sqs',
+    })
+    await expect(f(`${base}/`, { signal: ctl.signal })).rejects.toMatchObject({
+      code: 'AbortError',
+    })
+    expect(seen).toHaveLength(0)
+  })
+
   it('stops on abort', async () => {
     const ctl = new AbortController()
     ctl.abort()
@@ -189,5 +205,106 @@ describe('createSignedFetch', () => {
     await expect(f(`${base}/`, { signal: ctl.signal })).rejects.toMatchObject({
       code: 'AbortError',
     })
+  })
+
+  it('times out an attempt that gets no response headers, and retries it', async () => {
+    const hang = vi.fn(
+      (_url: string, init: RequestInit) =>
+        new Promise<Response>((_, reject) =>
+          init.signal!.addEventListener('abort', () => reject(init.signal!.reason)),
+        ),
+    )
+    const f = createSignedFetch({
+      credentials,
+      region: 'us-east-1',
+      service: 'sqs',
+      fetch: hang as unknown as typeof fetch,
+      timeoutMs: 30,
+      retryDelayMs: 1,
+      maxAttempts: 2,
+    })
+    const t = Date.now()
+    const err = await f('https://sqs.us-east-1.amazonaws.com/').catch((e) => e)
+    expect(err).toMatchObject({ code: 'TimeoutError', retryable: true })
+    expect(err.message).toBe(
+      'no response headers from sqs.us-east-1.amazonaws.com within timeoutMs (30 ms) on attempt 2 of 2',
+    )
+    expect(hang).toHaveBeenCalledTimes(2)
+    expect(Date.now() - t).toBeLessThan(2000)
+  })
+
+  it('bounds only the wait for the headers: a slow body is read whole, and the caller can abort it', async () => {
+    const slow = createServer((_req, res) => {
+      res.writeHead(200)
+      res.write('a')
+      setTimeout(() => res.end('b'), 120)
+    })
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${(slow.address() as { port: number }).port}/`
+    try {
+      const f = createSignedFetch({
+        credentials,
+        region: 'us-east-1',
+        service: 'sqs',
+        timeoutMs: 60,
+      })
+      expect(await (await f(url)).text()).toBe('ab')
+      const ctl = new AbortController()
+      const res = await f(url, { signal: ctl.signal })
+      ctl.abort()
+      await expect(res.text()).rejects.toThrow()
+    } finally {
+      await new Promise((r) => slow.close(r))
+    }
+  })
+
+  it('checks its config when it is made', () => {
+    const made = (config: object) => {
+      try {
+        createSignedFetch(config as never)
+        return []
+      } catch (e) {
+        expect(e).toBeInstanceOf(StsValidationError)
+        return (e as StsValidationError).issues.map((i) => i.message)
+      }
+    }
+    expect(made({ credentials, region: 'us-east-1', service: 's3' })).toEqual([])
+    expect(made({ credentials, service: 's3', timeout: 5, timeoutMs: '5000' })).toEqual([
+      'timeoutMs: must be a number, not a string',
+      'region: must be a non-empty string',
+      'timeout: is not an option of config (did you mean timeoutMs?)',
+    ])
+    expect(made({ region: 'us-east-1', service: 's3' })).toEqual(['credentials: is required'])
+    expect(
+      made({
+        credentials: { AccessKeyId: 'a', SecretAccessKey: 'b' },
+        region: 'us-east-1',
+        service: 's3',
+      }),
+    ).toEqual([
+      'credentials: has the keys of STS Credentials (AccessKeyId, ...): convert with toIdentity()',
+    ])
+    expect(made({ credentials: {}, region: 'us-east-1', service: 's3' })).toEqual([
+      'credentials.accessKeyId: must be a non-empty string',
+      'credentials.secretAccessKey: must be a non-empty string',
+    ])
+  })
+
+  it('says which host it could not reach, and why', async () => {
+    const probe = createServer()
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r))
+    const port = (probe.address() as { port: number }).port
+    await new Promise((r) => probe.close(r))
+    const f = createSignedFetch({
+      credentials,
+      region: 'us-east-1',
+      service: 'sqs',
+      maxAttempts: 1,
+    })
+    const err = await f(`http://127.0.0.1:${port}/`).catch((e) => e)
+    expect(err).toMatchObject({ code: 'NetworkError' })
+    expect(err.message).toBe(
+      `could not reach 127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
+    )
   })
 })

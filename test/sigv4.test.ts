@@ -386,7 +386,7 @@ describe('credentials mistakes are named', () => {
   }
   const request = { url: 'https://sts.amazonaws.com/' }
   const mistakes: [string, unknown, RegExp][] = [
-    ['the PascalCase Credentials of an STS result', sts, /PascalCase.*toIdentity\(/],
+    ['the PascalCase Credentials of an STS result', sts, /keys of STS Credentials.*toIdentity\(\)/],
     ['a provider function', () => sts, /function.*createSignedFetch/],
     ['an async provider function', async () => sts, /function.*createSignedFetch/],
   ]

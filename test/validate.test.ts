@@ -69,7 +69,7 @@ describe('AssumeRole validation', () => {
     ['DurationSeconds 899', { DurationSeconds: 899 }, ['DurationSeconds:range']],
     ['DurationSeconds 43201', { DurationSeconds: 43201 }, ['DurationSeconds:range']],
     ['DurationSeconds 900.5', { DurationSeconds: 900.5 }, ['DurationSeconds:range']],
-    ['DurationSeconds as a string', { DurationSeconds: '3600' }, ['DurationSeconds:range']],
+    ['DurationSeconds as a string', { DurationSeconds: '3600' }, ['DurationSeconds:type']],
     [
       '51 Tags',
       { Tags: Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: '' })) },
@@ -179,4 +179,71 @@ describe('AssumeRole validation', () => {
   })
 
   it('rejects a non-object input', () => expect(issues(null)).toEqual(['input:type']))
+})
+
+describe('own properties only, and types before ranges', () => {
+  const messages = (input: unknown) => {
+    try {
+      AssumeRole.check(input as AssumeRoleInput)
+      return []
+    } catch (e) {
+      return (e as StsValidationError).issues.map((i) => i.message)
+    }
+  }
+
+  it('rejects inherited names given as own keys: constructor, toString, __proto__', () => {
+    // JSON.parse makes `__proto__` an own key, as a body read from a request would.
+    const input = JSON.parse(
+      '{"constructor":"x","toString":"y","__proto__":"z","hasOwnProperty":"w"}',
+    )
+    expect(issues({ ...ok, ...input })).toEqual([
+      'constructor:unknown',
+      'toString:unknown',
+      '__proto__:unknown',
+      'hasOwnProperty:unknown',
+    ])
+  })
+
+  it('rejects inherited names inside structures, and fields a structure does not have', () => {
+    const tag = JSON.parse('{"Key":"k","Value":"v","__proto__":"x","constructor":"y"}')
+    expect(issues({ ...ok, Tags: [tag] })).toEqual([
+      'Tags[0].__proto__:unknown',
+      'Tags[0].constructor:unknown',
+    ])
+    expect(issues({ ...ok, PolicyArns: [{ arn: arn(20), Arn: arn(20) }] })).toEqual([
+      'PolicyArns[0].Arn:unknown',
+    ])
+  })
+
+  it('hints at the name a misspelt key differs from in case or by a suffix', () => {
+    expect(messages({ ...ok, rolesessionname: 'x' })).toEqual([
+      'rolesessionname: is not a parameter of this operation (did you mean RoleSessionName?)',
+    ])
+    expect(messages({ ...ok, Durationseconds: 900 })[0]).toContain('did you mean DurationSeconds?')
+    expect(messages({ ...ok, constructor: 'x' })[0]).not.toContain('did you mean')
+  })
+
+  it('names a type mismatch as such, without echoing the value', () => {
+    expect(messages({ ...ok, DurationSeconds: '900' })).toEqual([
+      'DurationSeconds: must be a number, not a string',
+    ])
+    expect(messages({ ...ok, RoleSessionName: 12 })).toEqual([
+      'RoleSessionName: must be a string, not a number',
+    ])
+    expect(messages({ ...ok, Tags: { Key: 'k', Value: 'v' } })).toEqual([
+      'Tags: must be an array, not an object',
+    ])
+    expect(messages({ ...ok, PolicyArns: [arn(20)] })).toEqual([
+      'PolicyArns[0]: must be an object, not a string',
+    ])
+    expect(messages({ ...ok, MinimumSessionTokenSize: true })).toEqual([
+      'MinimumSessionTokenSize: must be a number, not a boolean',
+    ])
+  })
+
+  it('reports a hole in a sparse list at its own index', () => {
+    // eslint-disable-next-line no-sparse-arrays
+    const tags = [{ Key: 'a', Value: '' }, , { Key: 'A', Value: '' }]
+    expect(issues({ ...ok, Tags: tags })).toEqual(['Tags[1]:required', 'Tags[2].Key:unique'])
+  })
 })
