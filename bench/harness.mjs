@@ -25,7 +25,26 @@ export async function measure(contestants, { rounds = 11, ops = 1000, warmup = 2
   }))
 }
 
-const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1))
+const fmt = (n) => {
+  if (!Number.isFinite(n)) return '–'
+  return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1)
+}
+
+/**
+ * A timer for coarse clocks (browsers round performance.now() to 100 µs): repeats each batch of `n`
+ * calls until `minMs` have passed and returns the time of one batch.
+ */
+export const repeatingTimer = (minMs) => async (c, n) => {
+  const start = performance.now()
+  let batches = 0
+  let elapsed = 0
+  while (elapsed < minMs) {
+    for (let i = 0; i < n; i++) await c.run()
+    batches++
+    elapsed = performance.now() - start
+  }
+  return elapsed / batches
+}
 
 /**
  * A Markdown table: median ops/s, min–max, µs per op, cost relative to the floor (time ÷ floor time)

@@ -374,7 +374,8 @@ const remote = async () => {
   }
   if (!process.env.NO_CHROMIUM) {
     const { rows } = await runInChromium(readFileSync(`${dir}browser.mjs`, 'utf8'))
-    results[`Chromium ${(await chromiumVersion()).replace(/^Chromium /, '')} (headless)`] = rows
+    const version = (await chromiumVersion()).split(' ').slice(0, 2).join(' ')
+    results[`${version} (headless, Debian)`] = rows
   }
   return results
 }
