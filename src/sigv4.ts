@@ -373,14 +373,19 @@ export const canonicalize = async (
 
 type ToSign = Pick<Canonical, 'amzDate' | 'scope' | 'canonicalRequest' | 'signedHeaders'>
 
+const stringToSignOf = (k: ToSign, canonicalRequestHash: string) =>
+  `${ALGORITHM}\n${k.amzDate}\n${k.scope}\n${canonicalRequestHash}`
+
 /** @internal SigV4 "Task 2": the string to sign. */
 export const stringToSign = async (k: ToSign): Promise<string> =>
-  `${ALGORITHM}\n${k.amzDate}\n${k.scope}\n${await sha256Hex(k.canonicalRequest)}`
+  stringToSignOf(k, await sha256Hex(k.canonicalRequest))
 
 const signatureOf = async (k: ToSign, credentials: Credentials): Promise<string> => {
-  // The key (cached, or derived) and the string to sign are worked on at once.
+  // The key (cached, or derived) and the hash of the canonical request are worked on at once; the
+  // subtle calls are awaited here directly (each async layer costs microtasks on every request).
   const key = signingKey(credentials, k.scope)
-  const text = await stringToSign(k)
+  const canonicalRequestHash = await subtle().digest('SHA-256', utf8.encode(k.canonicalRequest))
+  const text = stringToSignOf(k, hex(canonicalRequestHash))
   return hex(await subtle().sign('HMAC', await key, utf8.encode(text)))
 }
 
