@@ -344,6 +344,8 @@ export const callGroup = ({ xml, expected }) => {
       status: 200,
       headers: {
         'content-type': 'text/xml',
+        // As STS sends it: the body's length.
+        'content-length': String(bytes.length),
         'x-amzn-requestid': 'c6104cbe-af31-11e0-8154-cbc7ccf896c7',
       },
     })

@@ -3,15 +3,17 @@
 
 export const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1]
 
-/** Times each contestant's `run`; `timer(fn, ops)` returns milliseconds for `ops` calls (default: performance.now around them). */
-export async function measure(contestants, { rounds = 11, ops = 1000, warmup = 200, timer } = {}) {
-  const time =
-    timer ??
-    (async (c, n) => {
-      const t = performance.now()
-      for (let i = 0; i < n; i++) await c.run()
-      return performance.now() - t
-    })
+/**
+ * Times each contestant's `run`; `timer(fn, ops)` returns milliseconds for `ops` calls. The default
+ * timer repeats a batch of `ops` calls until `minBatchMs` have passed: on a shared machine a batch
+ * that lasts 0.4 ms fits between two preemptions while one of 10 ms does not, so batches of equal
+ * duration (not of equal counts) are what keeps the ratios fair.
+ */
+export async function measure(
+  contestants,
+  { rounds = 11, ops = 1000, warmup = 200, timer, minBatchMs = 20 } = {},
+) {
+  const time = timer ?? repeatingTimer(minBatchMs)
   for (const c of contestants) await time(c, warmup)
   const samples = contestants.map(() => [])
   for (let r = 0; r < rounds; r++)

@@ -4,7 +4,7 @@
 // `globalThis.benchResult` for bench/chromium.mjs to collect.
 /* global __DOCS__, __OPTS__ */
 import { callGroup, init, parsingGroups, signingGroups } from './groups.mjs'
-import { measure, repeatingTimer } from './harness.mjs'
+import { measure } from './harness.mjs'
 
 const runGroups = async () => {
   await init()
@@ -16,9 +16,7 @@ const runGroups = async () => {
   ])
     for (const [label, g] of Object.entries(groups)) {
       for (const c of g.contestants) if (c.verify) await c.verify()
-      // A browser's clock is coarse: each timed batch lasts 25 ms at least.
-      const timer = globalThis.document ? repeatingTimer(25) : undefined
-      rows[`${kind}: ${label}`] = await measure(g.contestants, { ...__OPTS__, timer })
+      rows[`${kind}: ${label}`] = await measure(g.contestants, __OPTS__)
     }
   return rows
 }

@@ -118,7 +118,7 @@ say(
   `Peers: aws4fetch ${version('aws4fetch')}, @smithy/signature-v4 ${version('@smithy/signature-v4')}, fast-xml-parser ${version('fast-xml-parser')}, @aws-sdk/client-sts ${version('@aws-sdk/client-sts')}.`,
 )
 say(
-  `${ROUNDS} interleaved rounds of ${OPS} sequential awaits per contestant; median and min–max of ops/s. "cost vs floor" is time ÷ the floor's time (lower is better); "throughput vs best peer" is ops/s ÷ the fastest peer's (higher is better). Every contestant's output is checked before it is timed.`,
+  `${ROUNDS} interleaved rounds; in each, a contestant runs batches of ${OPS} sequential awaits for 20 ms at least (equal durations, so that preemption on a shared machine hits every contestant alike); median and min–max of ops/s. "cost vs floor" is time ÷ the floor's time (lower is better); "throughput vs best peer" is ops/s ÷ the fastest peer's (higher is better). Every contestant's output is checked before it is timed.`,
 )
 say(
   `The machine's cores may be shared with other work: absolute figures are noisy; the goals are ratios within one run (medians of interleaved rounds), which load hits alike.`,
@@ -147,6 +147,8 @@ say('## 3. Whole call, CPU only (Node; fetch answered in-process)\n')
       status: 200,
       headers: {
         'content-type': 'text/xml',
+        // As STS sends it: the body's length.
+        'content-length': String(bytes.length),
         'x-amzn-requestid': 'c6104cbe-af31-11e0-8154-cbc7ccf896c7',
       },
     })

@@ -61,9 +61,11 @@ export const readStsXml = async (
     headerRequestId: response?.headers.get('x-amzn-requestid') ?? undefined,
   }
   const maxBytes = options.maxBytes ?? 65536
-  const document = isWhole(body)
-    ? decodeWhole(body, maxBytes, context)
-    : await readStream(body, maxBytes, context)
+  let document: string
+  if (isWhole(body)) document = decodeWhole(body, maxBytes, context)
+  else if (response && hasKnownSize(response, maxBytes))
+    document = decodeWhole(await bodyBytes(response, context), maxBytes, context)
+  else document = await readStream(body, maxBytes, context)
   return extractFields(document, paths, context)
 }
 
@@ -105,6 +107,26 @@ const endTagOf = (root: string): RegExp => {
     endTags.set(root, pattern)
   }
   return pattern
+}
+
+/**
+ * Whether a `Response` declares a body of at most `maxBytes` that arrives as declared: an unused
+ * body with a `Content-Length` and no `Content-Encoding` (HTTP framing ends it there; a compressed
+ * body could decode to any size). Such a body is read whole by the runtime, which costs a fraction
+ * of reading it chunk by chunk in JavaScript (on workerd ≈15 µs against ≈80 µs for 1.7 KB).
+ */
+const hasKnownSize = (response: Response, maxBytes: number): boolean => {
+  const length = response.headers.get('content-length')
+  if (response.bodyUsed || !length || response.headers.has('content-encoding')) return false
+  return /^\d+$/.test(length) && Number(length) <= maxBytes
+}
+
+const bodyBytes = async (response: Response, context: ReadContext): Promise<ArrayBuffer> => {
+  try {
+    return await response.arrayBuffer()
+  } catch (error) {
+    throw responseError(context, 'NetworkError', 'reading the STS response failed', error)
+  }
 }
 
 // Decoding a chunk that may end inside a character.
