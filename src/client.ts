@@ -110,6 +110,13 @@ export const checkOptions = (options: any, spec: Record<string, Check>, name: st
 
 const ignored: Check = () => {}
 
+const regionName: Check = (value, param, add) => {
+  if (value == null) return
+  if (typeof value != 'string') wrongType(value, param, add, 'a string')
+  else if (!/^[a-z0-9-]{1,64}$/.test(value))
+    add(param, 'pattern', 'must be a region name such as us-east-1')
+}
+
 /**
  * @internal Checks an {@link StsConfig} the way every call does, so that a provider can check its
  * config when it is made: each option's type and range, credentials in the SDK's shape, unknown
@@ -120,7 +127,7 @@ export const checkStsConfig = (config: unknown, also: readonly string[] = []): v
   const spec: Record<string, Check> = {
     ...retryOptions(),
     signal: typed('object', 'an AbortSignal'),
-    region: str(0, 100, /[^a-z0-9-]/),
+    region: regionName,
     endpoint: ignored,
     useFipsEndpoint: typed('boolean'),
     maxResponseBytes: num(1, 2 ** 30),

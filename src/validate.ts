@@ -109,8 +109,11 @@ export const checkFields = (
   aliases?: Record<string, string>,
 ): void => {
   const names = Object.keys(spec)
-  for (const name of names)
-    spec[name]!((value as Record<string, unknown>)[name], prefix + name, add)
+  // An inherited value counts as absent: only own keys are sent.
+  for (const name of names) {
+    const field = Object.hasOwn(value, name) ? (value as Record<string, unknown>)[name] : undefined
+    spec[name]!(field, prefix + name, add)
+  }
   for (const key of Object.keys(value)) {
     if (Object.hasOwn(spec, key)) continue
     let near = names.find((name) => key.length > 3 && similar(name, key))

@@ -215,6 +215,11 @@ describe('own properties only, and types before ranges', () => {
     ])
   })
 
+  it('reads own values only: an inherited RoleArn is missing (it would not be sent)', () => {
+    const input = Object.assign(Object.create({ RoleArn: ok.RoleArn }), { RoleSessionName: 'ab' })
+    expect(issues(input)).toEqual(['RoleArn:required'])
+  })
+
   it('hints at the name a misspelt key differs from in case or by a suffix', () => {
     expect(messages({ ...ok, rolesessionname: 'x' })).toEqual([
       'rolesessionname: is not a parameter of this operation (did you mean RoleSessionName?)',
