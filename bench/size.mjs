@@ -29,8 +29,8 @@ const exportOf = (name, from) =>
  */
 export const GUARD = {
   // Measured 2026-12-01 on the core rewrite merged with the issue 15 fixes.
-  'import { assumeRole }': Math.round(7941 * 1.05),
-  'import { signRequest }': Math.round(2604 * 1.05),
+  'import { assumeRole }': Math.round(8088 * 1.05),
+  'import { signRequest }': Math.round(2606 * 1.05),
 }
 
 /** Size goals, bytes of min+gzip: 2× aws4fetch's 3,024 B (which only signs), and 2,000 B. */
