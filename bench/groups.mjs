@@ -7,7 +7,7 @@ import { Sha256 } from '@aws-crypto/sha256-js'
 import { SignatureV4 } from '@smithy/signature-v4'
 import { AwsV4Signer } from 'aws4fetch'
 import { XMLParser } from 'fast-xml-parser'
-import { AssumeRole, parseStsResponse, signRequest } from '../dist/index.js'
+import { AssumeRole, assumeRole, parseStsResponse, signRequest } from '../dist/index.js'
 
 const subtle = crypto.subtle
 const enc = new TextEncoder()
@@ -270,14 +270,36 @@ export const parsingGroups = (docs, extra = () => []) => {
           run: async () => dec.decode(bytes).indexOf('</AssumeRoleResponse>'),
         },
         {
+          name: 'edge-sts from bytes',
+          kind: 'edge',
+          run: async () => edge(await parseStsResponse(AssumeRole, bytes)),
+        },
+        {
           name: 'edge-sts from a string',
           kind: 'edge',
           run: async () => edge(await parseStsResponse(AssumeRole, xml)),
         },
         {
+          name: 'edge-sts from a 1-chunk ReadableStream',
+          kind: 'edge',
+          run: async () => edge(await parseStsResponse(AssumeRole, streamOf([bytes]))),
+        },
+        {
           name: 'edge-sts from a 4-chunk ReadableStream',
           kind: 'edge',
           run: async () => edge(await parseStsResponse(AssumeRole, streamOf(chunks))),
+        },
+        {
+          name: 'Response(1-chunk stream).text() + edge-sts',
+          kind: 'reference',
+          run: async () =>
+            edge(await parseStsResponse(AssumeRole, await new Response(streamOf([bytes])).text())),
+        },
+        {
+          name: 'Response(4-chunk stream).text() + edge-sts',
+          kind: 'reference',
+          run: async () =>
+            edge(await parseStsResponse(AssumeRole, await new Response(streamOf(chunks)).text())),
         },
         {
           name: 'Response(stream).text() + one regex (not streaming)',
@@ -292,4 +314,67 @@ export const parsingGroups = (docs, extra = () => []) => {
       if (c.kind != 'floor') c.verify = async () => verifyFields(await c.run(), expected)
   }
   return groups
+}
+
+/** An AssumeRole input with every kind of parameter (the ≈400 B body of the signing group). */
+export const callInput = {
+  RoleArn: 'arn:aws:iam::123456789012:role/demo',
+  RoleSessionName: 'bench-session',
+  DurationSeconds: 3600,
+  Tags: [
+    { Key: 'team', Value: 'platform' },
+    { Key: 'cost-center', Value: '12345' },
+  ],
+  ExternalId: 'a1b2c3d4e5f6',
+  PolicyArns: [{ arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }],
+  SourceIdentity: 'bench-user',
+  TransitiveTagKeys: ['team'],
+  SerialNumber: 'arn:aws:iam::123456789012:mfa/bench',
+  TokenCode: '123456',
+}
+
+/**
+ * The whole call, CPU only: `assumeRole` with a `fetch` answered in-process by the real-size response,
+ * against the floor (floor signing, the same stub response, one regex). `doc` is { xml, expected }.
+ */
+export const callGroup = ({ xml, expected }) => {
+  const bytes = enc.encode(xml)
+  const reply = () =>
+    new Response(bytes, {
+      status: 200,
+      headers: {
+        'content-type': 'text/xml',
+        // As STS sends it: the body's length.
+        'content-length': String(bytes.length),
+        'x-amzn-requestid': 'c6104cbe-af31-11e0-8154-cbc7ccf896c7',
+      },
+    })
+  const state = {}
+  const stubFetch = async (url, init) => {
+    state.seen = { url: String(url), ...init }
+    return reply()
+  }
+  const contestants = [
+    {
+      name: 'floor (floor signing + stub + one regex)',
+      kind: 'floor',
+      run: async () => {
+        await floorSign(stsBody)
+        return regexFields(await reply().text())
+      },
+    },
+    {
+      name: 'edge-sts assumeRole',
+      kind: 'edge',
+      run: async () =>
+        (await assumeRole(callInput, { credentials, region: REGION, fetch: stubFetch }))
+          .Credentials,
+    },
+  ]
+  contestants[1].verify = async () => {
+    verifyFields(await contestants[1].run(), expected)
+    await verifySignature(state.seen, credentials)
+    if (state.seen.body != stsBody) throw new Error('edge-sts assumeRole sent another body')
+  }
+  return { 'AssumeRole, real-size response': { contestants, stubFetch, reply, state } }
 }

@@ -3,15 +3,17 @@
 
 export const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1]
 
-/** Times each contestant's `run`; `timer(fn, ops)` returns milliseconds for `ops` calls (default: performance.now around them). */
-export async function measure(contestants, { rounds = 11, ops = 1000, warmup = 200, timer } = {}) {
-  const time =
-    timer ??
-    (async (c, n) => {
-      const t = performance.now()
-      for (let i = 0; i < n; i++) await c.run()
-      return performance.now() - t
-    })
+/**
+ * Times each contestant's `run`; `timer(fn, ops)` returns milliseconds for `ops` calls. The default
+ * timer repeats a batch of `ops` calls until `minBatchMs` have passed: on a shared machine a batch
+ * that lasts 0.4 ms fits between two preemptions while one of 10 ms does not, so batches of equal
+ * duration (not of equal counts) are what keeps the ratios fair.
+ */
+export async function measure(
+  contestants,
+  { rounds = 11, ops = 1000, warmup = 200, timer, minBatchMs = 20 } = {},
+) {
+  const time = timer ?? repeatingTimer(minBatchMs)
   for (const c of contestants) await time(c, warmup)
   const samples = contestants.map(() => [])
   for (let r = 0; r < rounds; r++)
@@ -25,7 +27,26 @@ export async function measure(contestants, { rounds = 11, ops = 1000, warmup = 2
   }))
 }
 
-const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1))
+const fmt = (n) => {
+  if (!Number.isFinite(n)) return '–'
+  return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1)
+}
+
+/**
+ * A timer for coarse clocks (browsers round performance.now() to 100 µs): repeats each batch of `n`
+ * calls until `minMs` have passed and returns the time of one batch.
+ */
+export const repeatingTimer = (minMs) => async (c, n) => {
+  const start = performance.now()
+  let batches = 0
+  let elapsed = 0
+  while (elapsed < minMs) {
+    for (let i = 0; i < n; i++) await c.run()
+    batches++
+    elapsed = performance.now() - start
+  }
+  return elapsed / batches
+}
 
 /**
  * A Markdown table: median ops/s, min–max, µs per op, cost relative to the floor (time ÷ floor time)

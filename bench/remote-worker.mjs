@@ -1,8 +1,8 @@
-// workerd: the signing and parsing groups behind a fetch handler. `?op=list` checks every contestant
+// workerd: the signing, parsing and whole-call groups behind a fetch handler. `?op=list` checks every contestant
 // and lists them; `?op=batch&group=G&i=I&n=N` runs contestant I of group G N times. Timing happens in
 // the host, since workerd's clocks stand still while a request runs.
 /* global __DOCS__ */
-import { init, parsingGroups, signingGroups } from './groups.mjs'
+import { callGroup, init, parsingGroups, signingGroups } from './groups.mjs'
 
 let groups
 export default {
@@ -14,6 +14,7 @@ export default {
         for (const [kind, g] of [
           ['signing', signingGroups()],
           ['parsing', parsingGroups(__DOCS__)],
+          ['call', callGroup(Object.values(__DOCS__)[1])],
         ])
           for (const [label, v] of Object.entries(g)) groups[`${kind}: ${label}`] = v.contestants
       }

@@ -1,18 +1,30 @@
-// Deno and Bun: the signing and parsing groups timed in-process (bench/run.mjs bundles this file with
-// the documents and options defined in). Prints the runtime version, then the rows as JSON.
+// Deno, Bun and Chromium: the signing, parsing and whole-call groups timed in-process (bench/run.mjs
+// bundles this file with the documents and options defined in). Deno and Bun print the runtime
+// version, then the rows as JSON; in a browser page the same result is left in
+// `globalThis.benchResult` for bench/chromium.mjs to collect.
 /* global __DOCS__, __OPTS__ */
-import { init, parsingGroups, signingGroups } from './groups.mjs'
+import { callGroup, init, parsingGroups, signingGroups } from './groups.mjs'
 import { measure } from './harness.mjs'
 
-await init()
-const rows = {}
-for (const [kind, groups] of [
-  ['signing', signingGroups()],
-  ['parsing', parsingGroups(__DOCS__)],
-])
-  for (const [label, g] of Object.entries(groups)) {
-    for (const c of g.contestants) if (c.verify) await c.verify()
-    rows[`${kind}: ${label}`] = await measure(g.contestants, __OPTS__)
-  }
-console.log(globalThis.Deno ? Deno.version.deno : globalThis.Bun ? Bun.version : 'unknown')
-console.log(JSON.stringify(rows))
+const runGroups = async () => {
+  await init()
+  const rows = {}
+  for (const [kind, groups] of [
+    ['signing', signingGroups()],
+    ['parsing', parsingGroups(__DOCS__)],
+    ['call', callGroup(Object.values(__DOCS__)[1])],
+  ])
+    for (const [label, g] of Object.entries(groups)) {
+      for (const c of g.contestants) if (c.verify) await c.verify()
+      rows[`${kind}: ${label}`] = await measure(g.contestants, __OPTS__)
+    }
+  return rows
+}
+
+if (globalThis.document) {
+  globalThis.benchResult = runGroups().then((rows) => ({ version: navigator.userAgent, rows }))
+} else {
+  const rows = await runGroups()
+  console.log(globalThis.Deno ? Deno.version.deno : globalThis.Bun ? Bun.version : 'unknown')
+  console.log(JSON.stringify(rows))
+}

@@ -1,11 +1,12 @@
 // The official AWS SigV4 test suite, read at run time from the shared vectors (two sources: the
 // aws-c-auth extended suite and the classic aws-sig-v4-test-suite as vendored in botocore).
 import { readFileSync } from 'node:fs'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   canonicalize,
   presignQuery,
   presignUrl,
+  signForm,
   signRequest,
   stringToSign,
   type SignOptions,
@@ -279,8 +280,15 @@ describe('signRequest', () => {
     const saved = Object.getOwnPropertyDescriptor(globalThis, 'crypto')!
     Object.defineProperty(globalThis, 'crypto', { value: {}, configurable: true })
     try {
-      const err = await signRequest({ url: 'https://sts.amazonaws.com/' }, base).catch((e) => e)
+      // A fresh copy of the module: the signer keeps crypto.subtle once it has found it.
+      vi.resetModules()
+      const fresh = await import('../src/sigv4.ts')
+      const err = await fresh
+        .signRequest({ url: 'https://sts.amazonaws.com/' }, base)
+        .catch((e) => e)
       expect(err.code).toBe('CryptoUnavailable')
+      // Browsers hide crypto.subtle outside secure contexts: the message says where to look.
+      expect(err.message).toMatch(/secure context/)
     } finally {
       Object.defineProperty(globalThis, 'crypto', saved)
     }
@@ -333,5 +341,82 @@ describe('presignUrl', () => {
     )
     expect(url.match(/X-Amz-Date=/g)).toHaveLength(1)
     expect(url.match(/X-Amz-Expires=/g)).toHaveLength(1)
+  })
+})
+
+describe('names supplied by users are looked up as own properties', () => {
+  const credentials = {
+    accessKeyId: 'AKIDEXAMPLE',
+    secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  }
+  const base = { credentials, region: 'us-east-1', service: 's3', date: '2015-08-30T12:36:00Z' }
+
+  it('presignUrl keeps and signs query parameters named like Object.prototype members', async () => {
+    const request = { url: 'https://b.s3.amazonaws.com/k?constructor=1&toString=2&a=3&__proto__=4' }
+    const url = new URL(await presignUrl(request, base))
+    for (const [name, value] of [
+      ['constructor', '1'],
+      ['toString', '2'],
+      ['a', '3'],
+      ['__proto__', '4'],
+    ])
+      expect(url.searchParams.get(name), name).toBe(value)
+    const k = await canonicalize(request, base, presignQuery(credentials, 3600))
+    expect(k.canonicalRequest.split('\n')[2]).toMatch(
+      /&X-Amz-SignedHeaders=host&__proto__=4&a=3&constructor=1&toString=2$/,
+    )
+  })
+
+  it('signRequest signs headers named like Object.prototype members', async () => {
+    const signed = await signRequest(
+      { url: 'https://b.s3.amazonaws.com/k', headers: { constructor: 'x', toString: 'y' } },
+      base,
+    )
+    expect(signed.headers.authorization).toMatch(/SignedHeaders=constructor;host;tostring;/)
+  })
+})
+
+describe('credentials mistakes are named', () => {
+  const base = { region: 'us-east-1', service: 'sts', date: '2015-08-30T12:36:00Z' }
+  const sts = {
+    AccessKeyId: 'ASIAEXAMPLE',
+    SecretAccessKey: 'secret-that-must-not-leak',
+    SessionToken: 'token-that-must-not-leak',
+    Expiration: new Date(),
+  }
+  const request = { url: 'https://sts.amazonaws.com/' }
+  const mistakes: [string, unknown, RegExp][] = [
+    ['the PascalCase Credentials of an STS result', sts, /keys of STS Credentials.*toIdentity\(\)/],
+    ['a provider function', () => sts, /function.*createSignedFetch/],
+    ['an async provider function', async () => sts, /function.*createSignedFetch/],
+  ]
+  for (const [what, credentials, message] of mistakes) {
+    it(`signRequest, presignUrl and the STS signer name ${what}`, async () => {
+      const errors = [
+        await signRequest(request, { ...base, credentials: credentials as any }).catch((e) => e),
+        await presignUrl(request, { ...base, credentials: credentials as any }).catch((e) => e),
+        await signForm(
+          new URL(request.url),
+          'Action=GetCallerIdentity',
+          credentials as any,
+          'us-east-1',
+          0,
+        ).catch((e) => e),
+      ]
+      for (const err of errors) {
+        expect(err).toBeInstanceOf(StsValidationError)
+        expect(err.issues).toEqual([
+          { param: 'credentials', rule: 'type', message: expect.any(String) },
+        ])
+        expect(err.message).toMatch(message)
+        expect(err.message).not.toMatch(/must-not-leak/)
+      }
+    })
+  }
+
+  it('still reads camelCase credentials that also carry other keys', async () => {
+    const credentials = { ...sts, accessKeyId: 'AKID', secretAccessKey: 'secret' }
+    const signed = await signRequest(request, { ...base, credentials })
+    expect(signed.headers.authorization).toContain('Credential=AKID/')
   })
 })

@@ -302,6 +302,57 @@ describe('readStsXml', () => {
     expect(err.cause).toBe(cause)
   })
 
+  it('reads a Response that declares its length whole, and streams one over the cap or compressed', async () => {
+    const doc = new TextEncoder().encode(
+      '<AssumeRoleResponse><AssumeRoleResult><PackedPolicySize>7</PackedPolicySize></AssumeRoleResult></AssumeRoleResponse>',
+    )
+    // A stream that never closes: only the streaming reader, which stops at the root's end, returns.
+    const endless = () =>
+      new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(doc)
+        },
+      })
+    const declared = (headers: Record<string, string>) =>
+      new Response(endless(), { headers: { 'content-length': String(doc.length), ...headers } })
+    const paths = ['PackedPolicySize']
+    // Within the cap and not compressed: read whole (so this endless body is still being read).
+    const whole = readStsXml(declared({}), 'AssumeRole', paths)
+    const pending = Symbol('pending')
+    const first = await Promise.race([whole, new Promise((r) => setTimeout(() => r(pending), 50))])
+    expect(first).toBe(pending)
+    // Over the cap, or compressed (any decoded size): streamed, and done at the root's end.
+    for (const response of [
+      declared({ 'content-encoding': 'gzip' }),
+      new Response(endless(), { headers: { 'content-length': String(10 ** 9) } }),
+    ])
+      expect((await readStsXml(response, 'AssumeRole', paths)).values).toEqual({
+        PackedPolicySize: '7',
+      })
+    // A declared body read whole gives what the stream gives.
+    expect(
+      (
+        await readStsXml(
+          new Response(doc, { headers: { 'content-length': String(doc.length) } }),
+          'AssumeRole',
+          paths,
+        )
+      ).values,
+    ).toEqual({ PackedPolicySize: '7' })
+    const failing = new Response(
+      new ReadableStream<Uint8Array>({
+        start(c) {
+          c.error(new TypeError('socket hang up'))
+        },
+      }),
+      { headers: { 'content-length': '100' } },
+    )
+    expect(await readStsXml(failing, 'AssumeRole', paths).catch((e) => e)).toMatchObject({
+      code: 'NetworkError',
+      retryable: true,
+    })
+  })
+
   it('refuses nesting deeper than 32 elements, and reads 32', async () => {
     const nest = (n: number) => '<x>'.repeat(n) + '</x>'.repeat(n)
     // The root and the Result element are 2 levels: 30 more are allowed, 31 are not.
