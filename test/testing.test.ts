@@ -21,7 +21,7 @@ import {
   getFederationToken,
   getSessionToken,
 } from '../src/sts.ts'
-import { signRequest } from '../src/sigv4.ts'
+import { presignUrl, signRequest } from '../src/sigv4.ts'
 import type { StsConfig } from '../src/client.ts'
 import { createLocalSts } from '../src/testing/index.ts'
 import {
@@ -318,6 +318,59 @@ describe('SigV4 checks', () => {
       body,
     })
     expect(unsigned.status).toBe(200)
+  })
+
+  it('accepts presigned URLs (query-string SigV4): this package’s presignUrl and smithy’s presign', async () => {
+    const sts = createLocalSts()
+    const url = 'https://sts.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15'
+    const presigned = await presignUrl(
+      { url },
+      { credentials: aliceKeys, region: 'us-east-1', service: 'sts', expiresIn: 60 },
+    )
+    const ok = await sts.fetch(presigned)
+    expect(await ok.text()).toContain(`<Arn>${alice.arn}</Arn>`)
+    // With session credentials: the token travels (and is signed) in the query.
+    const role = await assumeRole(
+      { RoleArn: `arn:aws:iam::${ACCOUNT}:role/demo`, RoleSessionName: 'presign' },
+      { region: 'us-east-1', credentials: aliceKeys, fetch: sts.fetch },
+    )
+    const withToken = await presignUrl(
+      { url },
+      { credentials: sessionKeys(role.Credentials), region: 'us-east-1', service: 'sts' },
+    )
+    expect(withToken).toContain('X-Amz-Security-Token=')
+    expect(await (await sts.fetch(withToken)).text()).toContain(role.AssumedRoleUser!.Arn)
+    // Smithy's presigner, an independent signer, with an extra signed header.
+    const oracle = new SignatureV4({
+      credentials: aliceKeys,
+      region: 'us-east-1',
+      service: 'sts',
+      sha256: Sha256,
+    })
+    const request = await oracle.presign(
+      {
+        method: 'GET',
+        protocol: 'https:',
+        hostname: 'sts.amazonaws.com',
+        path: '/',
+        query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
+        headers: { host: 'sts.amazonaws.com', 'x-k8s-aws-id': 'cluster-1' },
+      },
+      { expiresIn: 60 },
+    )
+    const query = new URLSearchParams(request.query as Record<string, string>).toString()
+    const smithyUrl = `https://sts.amazonaws.com/?${query}`
+    const answer = await sts.fetch(smithyUrl, { headers: { 'x-k8s-aws-id': 'cluster-1' } })
+    expect(answer.status, await answer.clone().text()).toBe(200)
+    // A changed parameter, or a missing signed header, breaks the signature.
+    const tampered = await sts.fetch(
+      presigned.replace('Version=2011-06-15', 'Version=2011-06-15&x=1'),
+    )
+    expect(await tampered.text()).toContain('<Code>SignatureDoesNotMatch</Code>')
+    const headerMissing = await sts.fetch(smithyUrl)
+    expect(await headerMissing.text()).toContain('<Code>SignatureDoesNotMatch</Code>')
+    const incomplete = await sts.fetch(`${url}&X-Amz-Algorithm=AWS4-HMAC-SHA256`)
+    expect(await incomplete.text()).toContain('<Code>IncompleteSignature</Code>')
   })
 
   it('rejects a credential scope for another region, as STS does (SignatureDoesNotMatch, 403)', async () => {

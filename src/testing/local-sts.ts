@@ -365,9 +365,9 @@ export const createLocalSts = (options: LocalStsOptions = {}): LocalSts => {
       'The security token included in the request is invalid.',
     )
     if (!user && !session) throw invalidToken
-    if (session && request.headers.get('x-amz-security-token') !== session.sessionToken)
-      throw invalidToken
-    if (session && !auth.signedHeaders.includes('x-amz-security-token'))
+    if (session && auth.securityToken !== session.sessionToken) throw invalidToken
+    // A presigned URL signs its query, the token included; a header must be listed to be signed.
+    if (session && !auth.presigned && !auth.signedHeaders.includes('x-amz-security-token'))
       throw new StsFault(
         403,
         'IncompleteSignature',
