@@ -3,7 +3,7 @@
 // against independent signers (@smithy/signature-v4 and the real AWS CLI), the region scope, CORS
 // and the faults a user can switch on.
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -662,4 +662,44 @@ describe('in workerd (Miniflare)', () => {
       await mf.dispose()
     }
   })
+})
+
+describe('in Deno and Bun (the built entries)', () => {
+  const root = new URL('..', import.meta.url).pathname
+  const script = `
+    import { assumeRole } from '${root}dist/index.js'
+    import { createLocalSts, EXAMPLE_USERS, EXAMPLE_ACCOUNT } from '${root}dist/testing.js'
+    const sts = createLocalSts()
+    const [alice] = EXAMPLE_USERS
+    const out = await assumeRole(
+      { RoleArn: 'arn:aws:iam::' + EXAMPLE_ACCOUNT + ':role/demo', RoleSessionName: 'runtime' },
+      { region: 'us-east-1', fetch: sts.fetch,
+        credentials: { accessKeyId: alice.accessKeyId, secretAccessKey: alice.secretAccessKey } },
+    )
+    console.log(JSON.stringify({ arn: out.AssumedRoleUser.Arn, requests: sts.requests.length }))
+  `
+  const expected = { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/demo/runtime`, requests: 1 }
+  const runScript = async (runtime: string, args: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'local-sts-runtime-'))
+    try {
+      writeFileSync(join(dir, 'main.mjs'), script)
+      const { stdout } = await promisify(execFile)(
+        `${root}node_modules/.bin/${runtime}`,
+        [...args, join(dir, 'main.mjs')],
+        {
+          timeout: 60_000,
+          killSignal: 'SIGKILL',
+          env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+        },
+      )
+      return JSON.parse(stdout.trim().split('\n').pop()!)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+
+  it('Deno, with no permission at all (not even network): nothing leaves the process', async () =>
+    expect(await runScript('deno', ['run', '--no-prompt'])).toEqual(expected))
+
+  it('Bun', async () => expect(await runScript('bun', [])).toEqual(expected))
 })

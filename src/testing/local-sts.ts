@@ -147,8 +147,11 @@ export interface LocalStsOptions {
 
 /** A local STS: a fetch handler and the switches around it. */
 export interface LocalSts {
-  /** Answers one request; has the signature of the global `fetch` (pass it as `fetch`). */
-  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>
+  /**
+   * Answers one request; has the signature of the global `fetch` and needs no `this`, so pass it
+   * as it is (`fetch: sts.fetch`, a Miniflare `outboundService`, a mocked global `fetch`).
+   */
+  fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
   /** Every request received (except CORS preflights), oldest first. */
   readonly requests: RecordedRequest[]
   /** The faults in force. */
