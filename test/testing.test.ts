@@ -169,6 +169,28 @@ describe('every operation over loopback, through this package', () => {
   })
 })
 
+describe('names from the request are looked up as own properties only', () => {
+  it('Action=constructor / toString is an unknown action; __proto__ in a form is an ordinary parameter', async () => {
+    const sts = createLocalSts()
+    for (const action of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const res = await sts.fetch('https://sts.amazonaws.com/', {
+        method: 'POST',
+        body: `Action=${action}&Version=2011-06-15`,
+      })
+      expect([res.status, await res.text()]).toEqual([
+        400,
+        expect.stringContaining('InvalidAction'),
+      ])
+    }
+    const unsigned = await sts.fetch('https://sts.amazonaws.com/', {
+      method: 'POST',
+      body: `Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn:aws:iam::${ACCOUNT}:role/web&RoleSessionName=s1&WebIdentityToken=constructor&__proto__=x`,
+    })
+    expect(await unsigned.text()).toContain('<Code>InvalidIdentityToken</Code>')
+    expect(Object.hasOwn(sts.requests.at(-1)!.params, '__proto__')).toBe(true)
+  })
+})
+
 // Element paths of an XML document (`A/B/C`), from its tags: enough to compare shapes.
 const shapeOf = (xml: string): Set<string> => {
   const paths = new Set<string>()

@@ -10,7 +10,7 @@ import {
   EXAMPLE_WEB_IDENTITY_TOKENS,
 } from './examples.ts'
 import { StsFault } from './fault.ts'
-import { actions, type Caller, type Issuer, type World } from './actions.ts'
+import { actions, escapeXml, type Caller, type Issuer, type World } from './actions.ts'
 import { checkScope, expectedSignature, parseAuthorization } from './verify.ts'
 
 /** An IAM user: long-term credentials that sign requests. */
@@ -177,8 +177,6 @@ const ALLOWED_HEADERS = [
 const EXPOSED_HEADERS = 'Date, x-amzn-RequestId'
 const NS = 'https://sts.amazonaws.com/doc/2011-06-15/'
 
-const escapeXml = (text: string): string => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`)
-
 const errorXml = (fault: StsFault, requestId: string): string =>
   `<ErrorResponse xmlns="${NS}">\n  <Error>\n    <Type>${fault.type}</Type>\n    <Code>${fault.code}</Code>\n    <Message>${escapeXml(fault.message)}</Message>\n  </Error>\n  <RequestId>${requestId}</RequestId>\n</ErrorResponse>\n`
 
@@ -247,15 +245,14 @@ export const createLocalSts = (options: LocalStsOptions = {}): LocalSts => {
     sessions,
     now,
   }
-  const issue: Issuer = (session) => {
+  const issue: Issuer = ({ seconds, ...identity }) => {
     const issued: LocalStsSession = {
-      ...session,
+      ...identity,
       accessKeyId: 'ASIA' + randomText(16, BASE32),
       secretAccessKey: randomText(40, BASE64),
       sessionToken: 'IQoJb3JpZ2luX2VjE' + randomText(420, BASE64) + '==',
-      expiration: now() + session.seconds * 1000,
+      expiration: now() + seconds * 1000,
     }
-    delete (issued as { seconds?: number }).seconds
     sessions.set(issued.accessKeyId, issued)
     return issued
   }
@@ -420,8 +417,8 @@ export const createLocalSts = (options: LocalStsOptions = {}): LocalSts => {
     if (request.method === 'OPTIONS' && options.cors) return preflight(request)
     const body = request.method === 'GET' ? '' : await request.text()
     const form = request.method === 'GET' ? url.search : body
-    const params: Record<string, string> = {}
-    for (const [name, value] of new URLSearchParams(form)) params[name] = value
+    // Object.fromEntries makes every name an own property, `__proto__` included.
+    const params: Record<string, string> = Object.fromEntries(new URLSearchParams(form))
     const requestId = crypto.randomUUID()
     state.requests.push({
       method: request.method,
