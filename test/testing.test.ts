@@ -415,6 +415,14 @@ describe('SigV4 checks', () => {
     await expect(getCallerIdentity({ ...custom, region: 'eu-west-1' })).resolves.toBeTruthy()
     const err = await failure(getCallerIdentity({ ...custom, region: 'us-east-1' }))
     expect(err.code).toBe('SignatureDoesNotMatch')
+    // One endpoint standing in for several regions.
+    const several = createLocalSts({ region: ['eu-west-1', 'eu-central-1'] })
+    const both = { ...custom, fetch: several.fetch }
+    await expect(getCallerIdentity({ ...both, region: 'eu-central-1' })).resolves.toBeTruthy()
+    await expect(getCallerIdentity({ ...both, region: 'eu-west-1' })).resolves.toBeTruthy()
+    expect((await failure(getCallerIdentity({ ...both, region: 'us-east-1' }))).code).toBe(
+      'SignatureDoesNotMatch',
+    )
   })
 
   it('names the service scope and the time window in STS’s wording', async () => {

@@ -132,10 +132,11 @@ export interface LocalStsOptions {
   authorizationMessages?: Record<string, string>
   /**
    * The region signatures must be scoped to when the request's host is not an AWS STS host
-   * (default `us-east-1`). For `sts.{region}.amazonaws.com` the host's region applies, and
-   * `us-east-1` for `sts.amazonaws.com`, as at STS.
+   * (default `us-east-1`); a list when one endpoint stands in for several regions. For
+   * `sts.{region}.amazonaws.com` the host's region applies, and `us-east-1` for
+   * `sts.amazonaws.com`, as at STS.
    */
-  region?: string
+  region?: string | string[]
   /**
    * Answer CORS preflights and add CORS headers: `true` allows any origin (echoing the request's),
    * a string allows that origin only.
@@ -348,10 +349,12 @@ export const createLocalSts = (options: LocalStsOptions = {}): LocalSts => {
   }
 
   // The region this request must be signed for: the STS host's own, else the configured one.
-  const regionOf = (url: URL) => {
+  const regionsOf = (url: URL): string[] => {
     const match = STS_HOST.exec(url.hostname)
-    if (match) return match[3] ?? 'us-east-1'
-    return options.region ?? 'us-east-1'
+    if (match) return [match[3] ?? 'us-east-1']
+    const configured = options.region ?? 'us-east-1'
+    if (typeof configured === 'string') return [configured]
+    return configured
   }
 
   // Who signed the request, or an StsFault: the checks in STS's order, signature last but one.
@@ -374,7 +377,7 @@ export const createLocalSts = (options: LocalStsOptions = {}): LocalSts => {
         'The x-amz-security-token header must be signed.',
       )
     const serverTime = now()
-    checkScope(auth, regionOf(url), serverTime)
+    checkScope(auth, regionsOf(url), serverTime)
     const secret = user ? user.secretAccessKey : session!.secretAccessKey
     if ((await expectedSignature(request, body, auth, secret)) !== auth.signature)
       throw new StsFault(

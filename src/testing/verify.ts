@@ -114,17 +114,21 @@ const amzDateToTime = (amzDate: string): number =>
 const toAmzDate = (time: number): string => new Date(time).toISOString().replace(/[:-]|\.\d+/g, '')
 
 /**
- * Checks the credential scope (service `sts`, the server's own region, the request's day) and the
- * signing time (within 15 minutes of the server's clock), with STS's codes and wording.
+ * Checks the credential scope (service `sts`, one of the server's regions, the request's day) and
+ * the signing time (within 15 minutes of the server's clock), with STS's codes and wording.
  */
-export const checkScope = (auth: SigV4Authorization, region: string, serverTime: number): void => {
+export const checkScope = (
+  auth: SigV4Authorization,
+  regions: string[],
+  serverTime: number,
+): void => {
   if (auth.service !== 'sts')
     throw new StsFault(
       403,
       'SignatureDoesNotMatch',
       "Credential should be scoped to correct service: 'sts'. ",
     )
-  if (auth.region !== region)
+  if (!regions.includes(auth.region))
     throw new StsFault(
       403,
       'SignatureDoesNotMatch',
