@@ -17,6 +17,7 @@ import {
   resolveProfileChain,
   type BaseSource,
   type NamedCredentialSource,
+  type ProfileChain,
   type RoleHop,
 } from './profile-chain.ts'
 import type { NodeCredentialIdentity, NodeCredentialProvider } from './provider.ts'
@@ -29,6 +30,7 @@ import {
   selectedProfileName,
   serviceEndpoint,
   type ParsedProfileFile,
+  type SharedConfigFiles,
 } from './shared-files.ts'
 import { resolveSsoCredentials } from './sso.ts'
 
@@ -62,6 +64,11 @@ export interface FromIniOptions extends SourceOptions, RefreshOptions {
   clientConfig?: IniClientConfig
   /** Time limit of a `credential_process` command (default 60000 ms). */
   processTimeoutMs?: number
+  /**
+   * Cancels what the profile needs: STS hops (unless `clientConfig.signal` is given), SSO
+   * requests, a running `credential_process`, container and instance metadata requests.
+   */
+  signal?: AbortSignal
 }
 
 const nonEmpty = (value: string | undefined): string | undefined => {
@@ -86,6 +93,7 @@ const stsConfigFor = (
     'us-east-1'
   const config: StsConfig = { ...client, region }
   if (options.fetch !== undefined) config.fetch = options.fetch
+  if (config.signal === undefined && options.signal !== undefined) config.signal = options.signal
   if (client.endpoint !== undefined) return config
   const configured = configuredEndpoint(files, profileName, env, {
     environment: 'STS',
@@ -217,8 +225,16 @@ const baseCredentials = async (
       env: options.env,
       now: options.now,
       timeoutMs: options.processTimeoutMs,
+      signal: options.signal,
     })
-  if (base.type === 'Sso') return resolveSsoCredentials(base, { ...options, files, profileName })
+  if (base.type === 'Sso')
+    return resolveSsoCredentials(base, {
+      ...options,
+      // The SSO requests' own limit; `processTimeoutMs` and the STS limits are not theirs.
+      timeoutMs: undefined,
+      files,
+      profileName,
+    })
   return namedSourceCredentials(base, options)
 }
 
@@ -253,6 +269,25 @@ const assumeHop = async (
   return withAccount(output.Credentials, output.AssumedRoleUser?.Arn)
 }
 
+// A selected profile that is not there: say where it was looked for.
+const chainWithFileNames = (files: SharedConfigFiles, profileName: string): ProfileChain => {
+  try {
+    return resolveProfileChain(files, profileName)
+  } catch (error) {
+    if (
+      !(error instanceof CredentialsError) ||
+      error.code !== 'ProfileNotFound' ||
+      !error.tryNextLink
+    )
+      throw error
+    throw new CredentialsError(
+      error.code,
+      `${error.message} (looked in ${files.configFile} and ${files.credentialsFile})`,
+      { tryNextLink: true },
+    )
+  }
+}
+
 /**
  * The credentials of a profile, read from the files on each call (file contents are not cached).
  * See {@link fromIni}.
@@ -263,7 +298,7 @@ export const resolveIniCredentials = async (
   const env = options.env ?? process.env
   const files = await loadSharedConfigFiles(options)
   const profileName = selectedProfileName(options)
-  const chain = resolveProfileChain(files, profileName)
+  const chain = chainWithFileNames(files, profileName)
   const sts = stsConfigFor(files, profileName, env, options)
   let credentials = await baseCredentials(chain.base, files, profileName, sts, options)
   for (const hop of chain.roles) credentials = await assumeHop(hop, credentials, sts, options)
@@ -295,10 +330,6 @@ export const resolveIniCredentials = async (
  * })
  */
 export const fromIni = (options: FromIniOptions = {}): NodeCredentialProvider => {
-  const refresh: RefreshOptions & { now?: () => number } = {
-    refreshWindowMs: options.refreshWindowMs,
-    onRefreshError: options.onRefreshError,
-    now: options.now,
-  }
-  return cachedProvider(() => resolveIniCredentials(options), refresh)
+  // The options go through whole: refresh window, clock and whatever else RefreshOptions holds.
+  return cachedProvider(() => resolveIniCredentials(options), options)
 }

@@ -3,13 +3,15 @@
 // of the options that touch the world.
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import type { AwsCredentialIdentity } from '../credentials.ts'
+import type { AwsCredentialIdentity, RefreshOptions } from '../credentials.ts'
 import type { Environment, SourceOptions } from './options.ts'
 
 /** Credentials as the AWS SDK v3 sources return them: with the account id when the source knows it. */
 export interface NodeCredentialIdentity extends AwsCredentialIdentity {
   /** The AWS account the credentials belong to (`AWS_ACCOUNT_ID`, `AccountId`, `aws_account_id`). */
   accountId?: string
+  /** The credential scope (`AWS_CREDENTIAL_SCOPE`), as the AWS SDK v3 `fromEnv` reads it. */
+  credentialScope?: string
 }
 
 /** A function that returns fresh credentials, as every source of `edge-sts/node` does. */
@@ -36,3 +38,15 @@ export const envValue = (env: Environment, name: string): string | undefined => 
   if (value === undefined || value.trim() === '') return undefined
   return value
 }
+
+/**
+ * The refresh options a source hands to `cachedProvider`, with its clock: `now` is part of
+ * `RefreshOptions` once the caching provider takes a clock, and ignored before.
+ */
+export const refreshOptionsOf = (
+  options: RefreshOptions & { now?: () => number },
+): RefreshOptions & { now?: () => number } => ({
+  refreshWindowMs: options.refreshWindowMs,
+  onRefreshError: options.onRefreshError,
+  now: options.now,
+})

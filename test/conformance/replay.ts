@@ -34,6 +34,8 @@ export interface ScenarioResult {
   failures: string[]
   /** What could not be checked, and requests the recording has no answer for. */
   notes: string[]
+  /** The error the chain rejected with (code and message), when it did. */
+  error?: string
 }
 
 interface RecordedExchange {
@@ -246,8 +248,12 @@ export const ERROR_MEANINGS: [phrase: string, codes: string[]][] = [
 const describeError = (error: any): string =>
   `${error?.name ?? 'Error'} ${error?.code ?? ''}: ${error?.message ?? String(error)}`
 
-/** The fixed clock of every scenario: 2021-08-05T18:00:00Z, before every recorded expiry but ECS's. */
-export const FIXED_NOW = Date.UTC(2021, 7, 5, 18, 0, 0)
+/**
+ * The fixed clock of every scenario: 2009-02-13T00:00:00Z, before every expiry the scenarios hold
+ * (the earliest, 1234567890, is the container and SSO credentials'), so that no source or cache
+ * takes a recorded credential for an expired one.
+ */
+export const FIXED_NOW = Date.UTC(2009, 1, 13, 0, 0, 0)
 
 const compareResult = (expected: Expected, outcome: any, failures: string[]) => {
   if ('Ok' in expected) {
@@ -318,5 +324,12 @@ export const runScenario = async (folder: string, name = folder): Promise<Scenar
   compareResult(expected, outcome, failures)
   if ('Ok' in expected && replay.unconsumed() > 0)
     failures.push(`${replay.unconsumed()} recorded exchange(s) were never requested`)
-  return { name, passed: failures.length == 0, failures, notes: replay.notes }
+  const result: ScenarioResult = {
+    name,
+    passed: failures.length == 0,
+    failures,
+    notes: replay.notes,
+  }
+  if (outcome.error !== undefined) result.error = describeError(outcome.error)
+  return result
 }
