@@ -244,6 +244,7 @@ export const createLocalSts = (options: LocalStsOptions = {}): LocalSts => {
     authorizationMessages: options.authorizationMessages ?? EXAMPLE_AUTHORIZATION_MESSAGES,
     users,
     sessions,
+    roleIds: new Map(),
     now,
   }
   const issue: Issuer = ({ seconds, ...identity }) => {
