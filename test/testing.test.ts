@@ -158,6 +158,32 @@ describe('every operation over loopback, through this package', () => {
     expect(other.Account).toBe('609629065308')
   })
 
+  it('role chaining is limited to one hour; a GetSessionToken session is not a role session', async () => {
+    const long = { RoleArn: `arn:aws:iam::${ACCOUNT}:role/long`, DurationSeconds: 7200 }
+    const session = await getSessionToken({}, cfg())
+    const fromSession = await assumeRole(
+      { ...long, RoleSessionName: 'from-session' },
+      cfg({ credentials: sessionKeys(session.Credentials) }),
+    )
+    expect(fromSession.Credentials.Expiration.getTime() - Date.now()).toBeGreaterThan(7000_000)
+    const demo = await assumeRole(
+      { RoleArn: `arn:aws:iam::${ACCOUNT}:role/demo`, RoleSessionName: 'hop' },
+      cfg(),
+    )
+    const chained = await failure(
+      assumeRole(
+        {
+          RoleArn: `arn:aws:iam::${ACCOUNT}:role/chained`,
+          RoleSessionName: 'chained',
+          DurationSeconds: 7200,
+        },
+        cfg({ credentials: sessionKeys(demo.Credentials) }),
+      ),
+    )
+    expect(chained).toMatchObject({ code: 'ValidationError', status: 400 })
+    expect(chained.message).toContain('role chaining')
+  })
+
   it('the operations that already existed still answer: AssumeRole, GetSessionToken, GetDelegatedAccessToken', async () => {
     const role = await assumeRole(
       { RoleArn: `arn:aws:iam::${ACCOUNT}:role/demo`, RoleSessionName: 'all-ops' },

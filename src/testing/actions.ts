@@ -262,7 +262,8 @@ export const actions: Record<string, Action> = {
       }
       checkPolicy(params)
       const seconds = durationOf(params, 3600)
-      if (who.session && seconds > 3600)
+      // Role chaining: a role session assuming a role (GetSessionToken sessions are not roles).
+      if (who.session?.roleArn && seconds > 3600)
         throw new StsFault(
           400,
           'ValidationError',
