@@ -443,10 +443,10 @@ export interface AssumeRoleWithWebIdentityOutput extends CredentialsOutput {
   TrustedIdentityPropagationContext?: TrustedIdentityPropagationContext
 }
 /** AssumeRoleWithWebIdentity: unsigned; the token is the credential. */
-export const AssumeRoleWithWebIdentity = /* @__PURE__ */ op<
+export const AssumeRoleWithWebIdentity: Operation<
   AssumeRoleWithWebIdentityInput,
   AssumeRoleWithWebIdentityOutput
->(
+> = /* @__PURE__ */ op<AssumeRoleWithWebIdentityInput, AssumeRoleWithWebIdentityOutput>(
   'AssumeRoleWithWebIdentity',
   () => ({
     RoleArn: req(ARN()),
@@ -657,7 +657,10 @@ export interface AssumeRootInput {
   MinimumSessionTokenSize?: number
 }
 /** AssumeRoot: short-term root credentials for a privileged task. */
-export const AssumeRoot = /* @__PURE__ */ op<AssumeRootInput, CredentialsOutput>(
+export const AssumeRoot: Operation<AssumeRootInput, CredentialsOutput> = /* @__PURE__ */ op<
+  AssumeRootInput,
+  CredentialsOutput
+>(
   'AssumeRoot',
   () => ({
     TargetPrincipal: req(str(12, 2048)),
@@ -681,10 +684,15 @@ export interface GetCallerIdentityOutput {
   RequestId?: string
 }
 /** GetCallerIdentity: who the credentials belong to. */
-export const GetCallerIdentity = /* @__PURE__ */ op<
+export const GetCallerIdentity: Operation<
   Record<string, never> | undefined,
   GetCallerIdentityOutput
->('GetCallerIdentity', () => ({}), ['UserId', 'Account', 'Arn'], false)
+> = /* @__PURE__ */ op<Record<string, never> | undefined, GetCallerIdentityOutput>(
+  'GetCallerIdentity',
+  () => ({}),
+  ['UserId', 'Account', 'Arn'],
+  false,
+)
 
 /** Input of GetAccessKeyInfo. */
 export interface GetAccessKeyInfoInput {
@@ -770,7 +778,7 @@ export interface GetScopedCredentialsOutput extends CredentialsOutput {
 export const GetScopedCredentials = /* @__PURE__ */ op<
   GetScopedCredentialsInput,
   GetScopedCredentialsOutput
->(
+> = /* @__PURE__ */ op<GetScopedCredentialsInput, GetScopedCredentialsOutput>(
   'GetScopedCredentials',
   () => ({
     Policy: POLICY(),
@@ -803,7 +811,7 @@ export interface GetDelegatedAccessTokenOutput extends CredentialsOutput {
 export const GetDelegatedAccessToken = /* @__PURE__ */ op<
   GetDelegatedAccessTokenInput,
   GetDelegatedAccessTokenOutput
->(
+> = /* @__PURE__ */ op<{ TradeInToken: string }, GetDelegatedAccessTokenOutput>(
   'GetDelegatedAccessToken',
   () => ({ TradeInToken: req(str(1, 100000)) }),
   ['AssumedPrincipal', 'PackedPolicySize'],
