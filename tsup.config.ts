@@ -21,7 +21,8 @@ export default defineConfig([
       {
         name: 'library-external',
         setup(build) {
-          build.onResolve({ filter: /^\.\/index\.js$/ }, () => ({
+          // './index.js' from src/, '../index.js' from src/cli/: both are dist/index.js.
+          build.onResolve({ filter: /^\.\.?\/index\.js$/ }, () => ({
             path: './index.js',
             external: true,
           }))
