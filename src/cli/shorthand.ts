@@ -27,10 +27,12 @@ export class ShorthandSyntaxError extends Error {
 }
 
 const KEY_CHARACTER = /[A-Za-z0-9\-_.#/:]/
-const WHITESPACE = /\s/
+// Python's string.whitespace: ASCII only.
+const WHITESPACE = /[ \t\n\r\v\f]/
 // Character classes of the AWS CLI's value regular expressions (`\,` is an escaped comma).
-const FIRST_VALUE = /^(?:\\,|[!#-&(-+\--<>-Z\\-z|-\uffff])(?:\\,|[\s!#-&(-+\--\\^-|~-\uffff])*/
-const SECOND_VALUE = /^(?:\\,|[!#-&(-+\--<>-Z\\-z|-\uffff])(?:\\,|[\s!#-&(-+\--<>-\uffff])*/
+// Code points, as Python matches them: a character beyond U+FFFF ends a value there.
+const FIRST_VALUE = /^(?:\\,|[!#-&(-+\--<>-Z\\-z|-\uffff])(?:\\,|[\s!#-&(-+\--\\^-|~-\uffff])*/u
+const SECOND_VALUE = /^(?:\\,|[!#-&(-+\--<>-Z\\-z|-\uffff])(?:\\,|[\s!#-&(-+\--<>-\uffff])*/u
 const SINGLE_QUOTED = /^'(?:\\\\|\\'|[^'])*'/
 const DOUBLE_QUOTED = /^"(?:\\\\|\\"|[^"])*"/
 
@@ -115,7 +117,7 @@ const key = (reader: Reader): string => {
 }
 
 // After `key=a,` either more list values follow (`b,c`) or the next key (`Value=b`): a value that
-// is followed by `=` was a key, so reading goes back to the comma before it.
+// is followed by `=` was a key, so reading goes back to the last comma before where it stopped.
 const csvValue = (reader: Reader): ShorthandValue => {
   const first = firstValue(reader)
   reader.skipWhitespace()
@@ -123,7 +125,6 @@ const csvValue = (reader: Reader): ShorthandValue => {
   reader.expect(',', true)
   const values = [first]
   for (;;) {
-    const before = reader.index
     try {
       const value = secondValue(reader)
       reader.skipWhitespace()
@@ -135,7 +136,6 @@ const csvValue = (reader: Reader): ShorthandValue => {
       values.push(value)
     } catch (error) {
       if (reader.atEnd()) throw error
-      reader.index = before
       while (reader.index > 0 && reader.text[reader.index] !== ',') reader.index--
       break
     }
@@ -183,7 +183,6 @@ const hashLiteral = (reader: Reader): { [key: string]: ShorthandValue } => {
   while (reader.current() !== '}') {
     if (reader.atEnd())
       throw new ShorthandSyntaxError("a '{' structure is not closed", reader.index)
-    const start = reader.index
     const name = key(reader)
     reader.expect('=', true)
     const value = explicitValue(reader)
@@ -192,7 +191,8 @@ const hashLiteral = (reader: Reader): { [key: string]: ShorthandValue } => {
       reader.expect(',')
       reader.skipWhitespace()
     }
-    setOnce(result, name, value, start)
+    // As the AWS CLI: inside braces a repeated key replaces the earlier value.
+    result[name] = value
   }
   reader.expect('}')
   return result
