@@ -85,7 +85,7 @@ export const parseCommandLine = (
     const found = OPTION.exec(word)
     if (found === null) {
       if (word.startsWith('-')) throw new CliUsageError(`unknown option "${word}"`)
-      if (command === undefined && word === 'sts' && options.size === 0) continue
+      if (command === undefined && word === 'sts') continue
       if (command !== undefined) {
         throw new CliUsageError(`unexpected argument "${word}" (option values follow an --option)`)
       }
