@@ -9,6 +9,30 @@ export default defineConfig([
     platform: 'neutral',
   },
   {
+    // The file-system entry (edge-sts/node). Its imports of the edge modules resolve to the edge
+    // entry's own build: one copy of the client, and one EdgeStsError class for both entries.
+    entry: { node: 'src/node/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: { compilerOptions: { types: ['node'] } },
+    target: 'node18',
+    platform: 'node',
+    // Deno resolves Node built-ins only with the `node:` prefix.
+    removeNodeProtocol: false,
+    esbuildPlugins: [
+      {
+        name: 'edge-entry-external',
+        setup(build) {
+          const edgeEntry = build.initialOptions.format == 'cjs' ? './index.cjs' : './index.js'
+          build.onResolve({ filter: /^\.\.\/[a-z-]+\.ts$/ }, (args) =>
+            /[\\/]src[\\/]node$/.test(args.resolveDir)
+              ? { path: edgeEntry, external: true }
+              : undefined,
+          )
+        },
+      },
+    ],
+  },
+  {
     // The CLI imports the library's own ESM build instead of bundling a second copy of it.
     entry: { cli: 'src/bin.ts' },
     format: ['esm'],

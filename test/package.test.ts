@@ -22,6 +22,10 @@ describe('the published package', () => {
       'dist/index.d.cts',
       'dist/index.d.ts',
       'dist/index.js',
+      'dist/node.cjs',
+      'dist/node.d.cts',
+      'dist/node.d.ts',
+      'dist/node.js',
       'package.json',
     ])
   })
@@ -78,5 +82,70 @@ describe('the published package', () => {
       sizes['import * (whole package)'].raw - 3000,
     )
     expect(sizes['import { signRequest }'].gzip).toBeLessThan(2300)
+  })
+})
+
+describe('the two entries', () => {
+  it('builds the edge entry from src/ without a single module of src/node (esbuild metafile)', async () => {
+    const { build } = await import('esbuild')
+    const result = await build({
+      entryPoints: [`${root}src/index.ts`],
+      bundle: true,
+      write: false,
+      metafile: true,
+      format: 'esm',
+      platform: 'neutral',
+      target: 'es2022',
+      logLevel: 'silent',
+      absWorkingDir: root,
+    })
+    const inputs = Object.keys(result.metafile.inputs)
+    expect(inputs.length).toBeGreaterThan(5)
+    expect(inputs.filter((input) => !/^src\/[a-z0-9-]+\.ts$/.test(input))).toEqual([])
+    expect(inputs.filter((input) => input.startsWith('src/node/'))).toEqual([])
+  })
+
+  it('ships no file-system code in the edge bundle', () => {
+    for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts']) {
+      const code = readFileSync(`${root}${f}`, 'utf8')
+      expect(code).not.toMatch(
+        /node:|AWS_CONTAINER_CREDENTIALS|CredentialsError|fromNodeProviderChain/,
+      )
+    }
+  })
+
+  it('exports ./node (types first) and its build loads the edge build instead of a second copy', () => {
+    const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'))
+    expect(pkg.exports['./node']).toEqual({
+      import: { types: './dist/node.d.ts', default: './dist/node.js' },
+      require: { types: './dist/node.d.cts', default: './dist/node.cjs' },
+    })
+    const esm = readFileSync(`${root}dist/node.js`, 'utf8')
+    const cjs = readFileSync(`${root}dist/node.cjs`, 'utf8')
+    expect(esm).toMatch(/from\s*"\.\/index\.js"/)
+    expect(cjs).toMatch(/require\("\.\/index\.cjs"\)/)
+    for (const code of [esm, cjs]) {
+      expect(code).not.toMatch(/AWS4-HMAC-SHA256|crypto\.subtle/)
+      // Deno resolves Node built-ins only with the node: prefix.
+      expect(code).not.toMatch(
+        /from\s*"(fs|os|path|child_process)(\/promises)?"|require\("(fs|os|path)"\)/,
+      )
+    }
+  })
+
+  it('shares one EdgeStsError class between the entries (ESM and CJS)', async () => {
+    const edge = await import(`${root}dist/index.js`)
+    const node = await import(`${root}dist/node.js`)
+    const error = new node.CredentialsError('CredentialsNotFound', 'test')
+    expect(error).toBeInstanceOf(edge.EdgeStsError)
+    expect(node.EdgeStsError).toBe(edge.EdgeStsError)
+    const { createRequire } = await import('node:module')
+    const require = createRequire(import.meta.url)
+    const edgeCjs = require(`${root}dist/index.cjs`)
+    const nodeCjs = require(`${root}dist/node.cjs`)
+    expect(new nodeCjs.CredentialsError('CredentialsNotFound', 'test')).toBeInstanceOf(
+      edgeCjs.EdgeStsError,
+    )
+    expect(typeof nodeCjs.fromNodeProviderChain).toBe('function')
   })
 })

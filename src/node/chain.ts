@@ -3,27 +3,44 @@ import { cachedProvider, type RefreshOptions } from '../credentials.ts'
 import { containerCredentialsUrl, fromContainerMetadata } from './container-metadata.ts'
 import { fromEnv } from './env.ts'
 import { CredentialsError } from './errors.ts'
+import { fromIni, type FromIniOptions } from './ini.ts'
 import { fromInstanceMetadata } from './instance-metadata.ts'
-import type { SourceOptions } from './options.ts'
+import { fromProcess } from './process.ts'
 import {
   envValue,
   withDefaults,
   type NodeCredentialIdentity,
   type NodeCredentialProvider,
 } from './provider.ts'
+import { fromSSO, type FromSsoOptions } from './sso.ts'
 import { fromTokenFile } from './token-file.ts'
 
-/** Options of {@link fromNodeProviderChain}: what every source takes, and the profile. */
-export interface NodeProviderChainOptions extends SourceOptions, RefreshOptions {
+/**
+ * Options of {@link fromNodeProviderChain}: what every source takes ({@link SourceOptions}: `env`,
+ * `readFile`, `fetch`, `now`, `homedir`), the profile and its options, and the SSO settings that
+ * turn the SSO source on.
+ */
+export interface NodeProviderChainOptions
+  extends
+    FromIniOptions,
+    Pick<
+      FromSsoOptions,
+      'ssoStartUrl' | 'ssoRegion' | 'ssoAccountId' | 'ssoRoleName' | 'ssoSession' | 'writeFile'
+    > {
   /** The profile of the config and credentials files (default: `AWS_PROFILE`, else `default`). Giving one skips the environment keys. */
   profile?: string
-  /** Asked for the current MFA code when a profile has `mfa_serial` (only when STS is called). */
-  mfaCodeProvider?: (mfaSerial: string) => Promise<string>
   /** Time limit of each container or instance metadata attempt (default 1000 ms). */
-  timeoutMs?: number
-  /** Cancels metadata requests. */
+  metadataTimeoutMs?: number
+  /** Cancels container and instance metadata requests. */
   signal?: AbortSignal
 }
+
+const hasSsoOptions = (options: NodeProviderChainOptions): boolean =>
+  options.ssoStartUrl !== undefined ||
+  options.ssoRegion !== undefined ||
+  options.ssoAccountId !== undefined ||
+  options.ssoRoleName !== undefined ||
+  options.ssoSession !== undefined
 
 /** One link of the chain: its name in messages, and the provider (undefined: skipped, with why). */
 interface Link {
@@ -39,6 +56,11 @@ const links = (options: NodeProviderChainOptions): Link[] => {
   // As the AWS SDK for JavaScript v3: a profile named in code or by AWS_PROFILE wins over the keys.
   if (profile === undefined) result.push({ name: 'environment', provider: fromEnv(options) })
   else result.push({ name: 'environment', skipped: `skipped: profile ${profile} is selected` })
+  // Only with SSO settings in code, as the AWS SDK v3: an SSO profile is fromIni's.
+  if (hasSsoOptions(options)) result.push({ name: 'SSO', provider: fromSSO(options) })
+  else result.push({ name: 'SSO', skipped: 'skipped: no SSO settings were given in code' })
+  result.push({ name: 'profile', provider: fromIni(options) })
+  result.push({ name: 'credential_process', provider: fromProcess(options) })
   result.push({ name: 'web identity token file', provider: fromTokenFile(options) })
   result.push(remote(options))
   return result

@@ -421,3 +421,102 @@ export const resolveRegion = async (
   const profile = sectionOf(files.profiles, selectedProfileName(options))
   return nonEmpty(propertyOf(profile, 'region'))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Settings shared by every client of the credential sources (STS, SSO, SSO OIDC)
+
+/**
+ * The sub-properties of a property that has them (`sts =` then indented `name = value` lines), as
+ * a null-prototype object with lower-case names.
+ */
+export const subPropertiesOf = (value: string | undefined): ProfileSection => {
+  const properties = newSection()
+  if (value === undefined) return properties
+  for (const line of value.split('\n')) {
+    const equals = line.indexOf('=')
+    if (equals === -1) continue
+    const name = line.slice(0, equals).trim().toLowerCase()
+    if (isValidName(name)) properties[name] = line.slice(equals + 1).trim()
+  }
+  return properties
+}
+
+const isTrue = (value: string | undefined): boolean => value?.trim().toLowerCase() === 'true'
+
+/** The AWS service a credential source calls, with the names its settings use. */
+export interface ServiceNames {
+  /** Suffix of `AWS_ENDPOINT_URL_…`, e.g. `STS`, `SSO`, `SSO_OIDC`. */
+  environment: string
+  /** Key inside a `[services …]` section, e.g. `sts`, `sso`, `sso_oidc`. */
+  profile: string
+}
+
+/**
+ * The configured endpoint URL of a service, as the AWS SDKs read it: nothing when
+ * `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` or the profile's `ignore_configured_endpoint_urls` is
+ * true; else `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the service's `endpoint_url` in the
+ * profile's `[services …]` section, the profile's `endpoint_url`.
+ */
+export const configuredEndpoint = (
+  files: ParsedProfileFile,
+  profileName: string,
+  env: Environment,
+  service: ServiceNames,
+): string | undefined => {
+  const profile = sectionOf(files.profiles, profileName)
+  const ignore =
+    nonEmpty(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS) ??
+    propertyOf(profile, 'ignore_configured_endpoint_urls')
+  if (isTrue(ignore)) return undefined
+  const fromEnv =
+    nonEmpty(env[`AWS_ENDPOINT_URL_${service.environment}`]) ?? nonEmpty(env.AWS_ENDPOINT_URL)
+  if (fromEnv !== undefined) return fromEnv
+  const servicesName = propertyOf(profile, 'services')
+  if (servicesName !== undefined) {
+    const section = sectionOf(files.services, servicesName)
+    const settings = subPropertiesOf(propertyOf(section, service.profile))
+    const fromServices = nonEmpty(propertyOf(settings, 'endpoint_url'))
+    if (fromServices !== undefined) return fromServices
+  }
+  return nonEmpty(propertyOf(profile, 'endpoint_url'))
+}
+
+/** FIPS and dual-stack choices: `AWS_USE_FIPS_ENDPOINT` / `use_fips_endpoint` and the dual-stack pair. */
+export interface EndpointVariant {
+  fips: boolean
+  dualStack: boolean
+}
+
+/** Reads {@link EndpointVariant} from the environment, then the profile. */
+export const endpointVariant = (
+  files: ParsedProfileFile,
+  profileName: string,
+  env: Environment,
+): EndpointVariant => {
+  const profile = sectionOf(files.profiles, profileName)
+  return {
+    fips: isTrue(nonEmpty(env.AWS_USE_FIPS_ENDPOINT) ?? propertyOf(profile, 'use_fips_endpoint')),
+    dualStack: isTrue(
+      nonEmpty(env.AWS_USE_DUALSTACK_ENDPOINT) ?? propertyOf(profile, 'use_dualstack_endpoint'),
+    ),
+  }
+}
+
+/**
+ * The default endpoint of an AWS service with the FIPS and dual-stack variants:
+ * `https://{prefix}[-fips].{region}.amazonaws.com` or, dual-stack, `….api.aws`
+ * (`.amazonaws.com.cn` / `.api.amazonwebservices.com.cn` in China).
+ */
+export const serviceEndpoint = (
+  prefix: string,
+  region: string,
+  variant: EndpointVariant,
+): string => {
+  const host = variant.fips ? `${prefix}-fips` : prefix
+  const china = region.startsWith('cn-')
+  if (variant.dualStack) {
+    const domain = china ? 'api.amazonwebservices.com.cn' : 'api.aws'
+    return `https://${host}.${region}.${domain}`
+  }
+  return `https://${host}.${region}.amazonaws.com${china ? '.cn' : ''}`
+}

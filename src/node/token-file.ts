@@ -5,6 +5,7 @@ import { assumeRoleWithWebIdentity } from '../sts.ts'
 import { CredentialsError } from './errors.ts'
 import type { Environment, SourceOptions } from './options.ts'
 import { envValue, withDefaults, type NodeCredentialProvider } from './provider.ts'
+import { resolveRegion } from './shared-files.ts'
 
 /** Options of {@link fromTokenFile}; each one beats its environment variable. */
 export interface TokenFileOptions
@@ -20,13 +21,9 @@ export interface TokenFileOptions
   roleSessionName?: string
   /** Session length in seconds (default: the role's setting, 3600 unless changed). */
   durationSeconds?: number
-  /** STS region (default: `AWS_REGION`, `AWS_DEFAULT_REGION`, else `us-east-1`). */
+  /** STS region (default: `AWS_REGION`, `AWS_DEFAULT_REGION`, the `region` of the selected profile, else `us-east-1`). */
   region?: string
 }
-
-/** The STS region of a credential source: the option, `AWS_REGION`, `AWS_DEFAULT_REGION`, else us-east-1. */
-export const stsRegion = (env: Environment, region?: string): string =>
-  region ?? envValue(env, 'AWS_REGION') ?? envValue(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1'
 
 /** The STS endpoint named by `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`. */
 export const stsEndpoint = (env: Environment): string | undefined =>
@@ -67,7 +64,8 @@ const accountOf = (arn: string | undefined): string | undefined => {
  * const credentials = fromTokenFile({ roleSessionName: 'ci' })
  */
 export const fromTokenFile = (options: TokenFileOptions = {}): NodeCredentialProvider => {
-  const { env, readFile, fetch: fetchFunction, now } = withDefaults(options)
+  const resolved = withDefaults(options)
+  const { env, readFile, fetch: fetchFunction, now } = resolved
   const { refreshWindowMs, onRefreshError } = options
   const get = async () => {
     const file = options.webIdentityTokenFile ?? envValue(env, 'AWS_WEB_IDENTITY_TOKEN_FILE')
@@ -89,6 +87,9 @@ export const fromTokenFile = (options: TokenFileOptions = {}): NodeCredentialPro
     }
     let token: string
     try {
+      // Without surrounding whitespace (a trailing newline), as fromIni's web_identity_token_file.
+      // SDKs differ: the AWS SDK v3 and botocore send the file as read; the cross-SDK recordings
+      // hold both forms.
       token = (await readFile(file)).trim()
     } catch (error) {
       throw new CredentialsError(
@@ -119,7 +120,7 @@ export const fromTokenFile = (options: TokenFileOptions = {}): NodeCredentialPro
         ...(options.durationSeconds !== undefined && { DurationSeconds: options.durationSeconds }),
       },
       {
-        region: stsRegion(env, options.region),
+        region: options.region ?? (await resolveRegion({ ...resolved })) ?? 'us-east-1',
         endpoint: options.endpoint ?? stsEndpoint(env),
         useFipsEndpoint:
           options.useFipsEndpoint ?? envValue(env, 'AWS_USE_FIPS_ENDPOINT') == 'true',
