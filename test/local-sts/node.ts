@@ -2,10 +2,21 @@
 // as the handler produces them; `reset` faults destroy the connection; close() never hangs.
 import { createServer, type IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
-import { createLocalSts } from './handler.ts'
+import {
+  createLocalSts,
+  type LocalSts,
+  type LocalStsFaults,
+  type LocalStsOptions,
+} from '../../src/testing/index.ts'
 
-export async function startLocalSts(options?: Parameters<typeof createLocalSts>[0]) {
-  const sts = createLocalSts(options)
+/** The handler's faults, plus what only a socket can do. */
+export interface ServerFaults extends LocalStsFaults {
+  /** Destroy the connection of the next N requests before answering ('before') or after the headers ('mid'). */
+  reset?: { count: number; when: 'before' | 'mid' }
+}
+
+export async function startLocalSts(options?: LocalStsOptions) {
+  const sts = createLocalSts(options) as Omit<LocalSts, 'faults'> & { faults: ServerFaults }
   const sockets = new Set<Socket>()
   const toRequest = async (req: IncomingMessage) => {
     const chunks: Buffer[] = []
