@@ -50,6 +50,11 @@ export default defineConfig([
             path: './index.js',
             external: true,
           }))
+          // The file-system entry, from src/cli/: dist/node.js.
+          build.onResolve({ filter: /^\.\.\/node\/index\.js$/ }, () => ({
+            path: './node.js',
+            external: true,
+          }))
         },
       },
     ],

@@ -19,7 +19,14 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { main, type CliIo } from '../src/cli.ts'
-import { ACCOUNT, TRADE_IN_TOKENS, USERS, WEB_TOKENS } from './local-sts/handler.ts'
+import {
+  ACCOUNT,
+  AUTHORIZATION_MESSAGES,
+  SAML_ASSERTIONS,
+  TRADE_IN_TOKENS,
+  USERS,
+  WEB_TOKENS,
+} from './local-sts/handler.ts'
 import { startLocalSts } from './local-sts/node.ts'
 
 const alice = USERS[0]!
@@ -369,8 +376,12 @@ describe('every STS operation is a command', () => {
     expect(session.AccessKeyId).toMatch(/^ASIA/)
   })
 
-  it('get-federation-token, assume-role-with-saml, assume-root, decode-authorization-message, get-access-key-info send their parameters', async () => {
-    writeFileSync(join(home, 'saml'), 'PHNhbWxwOlJlc3BvbnNlPg==')
+  it('get-federation-token, assume-role-with-saml, assume-root, decode-authorization-message, get-access-key-info', async () => {
+    const assertion = Object.keys(SAML_ASSERTIONS)[0]!
+    const message = Object.keys(AUTHORIZATION_MESSAGES)[0]!
+    const provider = `arn:aws:iam::${ACCOUNT}:saml-provider/example-idp`
+    const rootTask = 'arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials'
+    writeFileSync(join(home, 'saml'), assertion)
     const lines = [
       [
         'get-federation-token',
@@ -386,9 +397,9 @@ describe('every STS operation is a command', () => {
       [
         'assume-role-with-saml',
         '--role-arn',
-        ROLE,
+        `arn:aws:iam::${ACCOUNT}:role/saml`,
         '--principal-arn',
-        `arn:aws:iam::${ACCOUNT}:saml-provider/idp`,
+        provider,
         '--saml-assertion',
         `file://${home}/saml`,
       ],
@@ -397,17 +408,18 @@ describe('every STS operation is a command', () => {
         '--target-principal',
         '111122223333',
         '--task-policy-arn',
-        'arn=arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials',
+        `arn=${rootTask}`,
         '--duration-seconds',
         '900',
       ],
-      ['decode-authorization-message', '--encoded-message', 'encoded+message/='],
-      ['get-access-key-info', '--access-key-id', 'AKIAIOSFODNN7EXAMPLE'],
+      ['decode-authorization-message', '--encoded-message', message],
+      ['get-access-key-info', '--access-key-id', alice.accessKeyId],
     ]
+    const outputs = []
     for (const line of lines) {
       const r = await run(line)
-      // 0 where the local STS has the operation, else its InvalidAction: either way an STS answer.
-      expect([0, 254], r.stderr).toContain(r.status)
+      expect(r, line[0]).toMatchObject({ status: 0, stderr: '' })
+      outputs.push(JSON.parse(r.stdout))
     }
     expect(requests().map((r) => r.params)).toEqual([
       {
@@ -422,24 +434,25 @@ describe('every STS operation is a command', () => {
       {
         Action: 'AssumeRoleWithSAML',
         Version: '2011-06-15',
-        RoleArn: ROLE,
-        PrincipalArn: `arn:aws:iam::${ACCOUNT}:saml-provider/idp`,
-        SAMLAssertion: 'PHNhbWxwOlJlc3BvbnNlPg==',
+        RoleArn: `arn:aws:iam::${ACCOUNT}:role/saml`,
+        PrincipalArn: provider,
+        SAMLAssertion: assertion,
       },
       {
         Action: 'AssumeRoot',
         Version: '2011-06-15',
         TargetPrincipal: '111122223333',
-        'TaskPolicyArn.arn': 'arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials',
+        'TaskPolicyArn.arn': rootTask,
         DurationSeconds: '900',
       },
-      {
-        Action: 'DecodeAuthorizationMessage',
-        Version: '2011-06-15',
-        EncodedMessage: 'encoded+message/=',
-      },
-      { Action: 'GetAccessKeyInfo', Version: '2011-06-15', AccessKeyId: 'AKIAIOSFODNN7EXAMPLE' },
+      { Action: 'DecodeAuthorizationMessage', Version: '2011-06-15', EncodedMessage: message },
+      { Action: 'GetAccessKeyInfo', Version: '2011-06-15', AccessKeyId: alice.accessKeyId },
     ])
+    expect(Object.keys(outputs[0])).toEqual(['Credentials', 'FederatedUser', 'PackedPolicySize'])
+    expect(outputs[1].Subject).toBe(SAML_ASSERTIONS[assertion]!.subject)
+    expect(outputs[2].Credentials.AccessKeyId).toMatch(/^ASIA/)
+    expect(outputs[3]).toEqual({ DecodedMessage: AUTHORIZATION_MESSAGES[message] })
+    expect(outputs[4]).toEqual({ Account: ACCOUNT })
     // The unsigned operation carried no signature.
     expect(requests()[1]!.headers.authorization).toBeUndefined()
   })

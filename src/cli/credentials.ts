@@ -3,8 +3,8 @@
 // credential_process and web identity, token files, container and instance endpoints), and the
 // region from --region, AWS_REGION, AWS_DEFAULT_REGION or the profile.
 import type { Credentials } from '../index.js'
-import { fromNodeProviderChain } from '../node/chain.ts'
-import { resolveRegion } from '../node/shared-files.ts'
+// The file-system entry, imported whole: the built CLI loads dist/node.js, as it loads dist/index.js.
+import { fromNodeProviderChain, resolveRegion } from '../node/index.js'
 import { CliConfigurationError } from './usage.ts'
 
 /** What the CLI asks of the world to find credentials and a region. */

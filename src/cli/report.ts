@@ -3,6 +3,7 @@
 // Messages never quote a secret: library errors are built without them, and errors that are not
 // ours are named, not quoted.
 import { EdgeStsError, StsError, StsValidationError } from '../index.js'
+import { CredentialsError } from '../node/index.js'
 import {
   CliConfigurationError,
   CliUsageError,
@@ -77,11 +78,10 @@ export const report = (
     return { status: EXIT_USAGE, message: `\nParameter validation failed:\n${lines}\n` }
   }
   if (error instanceof StsError) return stsReport(error, action, context.endpoint)
-  if (error instanceof CliConfigurationError || (error as Error)?.name === 'CredentialsError') {
-    const code = (error as EdgeStsError).code
+  if (error instanceof CliConfigurationError || error instanceof CredentialsError) {
     return {
       status: EXIT_CONFIGURATION,
-      message: `\nedge-sts: ${code}: ${(error as Error).message}\n`,
+      message: `\nedge-sts: ${error.code}: ${error.message}\n`,
     }
   }
   if (error instanceof EdgeStsError) {

@@ -1,6 +1,6 @@
 // The error of a wrong command line, and the exit statuses of the AWS CLI v2, so scripts written for
 // `aws sts` read our failures the same way.
-import { EdgeStsError } from '../errors.ts'
+import { EdgeStsError } from '../index.js'
 
 /** Exit status: success. */
 export const EXIT_OK = 0
