@@ -771,3 +771,50 @@ describe('the disk cache', () => {
     expect(readdirSync(cacheDir()).filter((f) => f.endsWith('.tmp'))).toEqual([])
   })
 })
+
+describe('source credentials and region from profiles (the edge-sts/node chain)', () => {
+  const profiles = () => {
+    mkdirSync(join(home, '.aws'))
+    writeFileSync(
+      join(home, '.aws', 'credentials'),
+      `[base]\naws_access_key_id = ${alice.accessKeyId}\naws_secret_access_key = ${alice.secretAccessKey}\n` +
+        `[other]\naws_access_key_id = ${USERS[1]!.accessKeyId}\naws_secret_access_key = ${USERS[1]!.secretAccessKey}\n`,
+    )
+    // A profile that holds only its region in the config file.
+    writeFileSync(join(home, '.aws', 'config'), '[profile base]\nregion = us-east-1\n')
+    const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, ...rest } = env
+    return rest
+  }
+
+  it('--profile: keys from the credentials file, region from the config file', async () => {
+    const r = await run(['get-caller-identity', '--profile', 'base'], profiles())
+    expect(r).toMatchObject({ status: 0, stderr: '' })
+    expect(JSON.parse(r.stdout).Arn).toBe(alice.arn)
+    expect(requests()[0]!.headers.authorization).toContain('/us-east-1/sts/aws4_request')
+  })
+
+  it('AWS_PROFILE selects the profile; --profile wins over it', async () => {
+    const environment = { ...profiles(), AWS_REGION: 'us-east-1' }
+    const byEnv = await run(['get-caller-identity'], { ...environment, AWS_PROFILE: 'other' })
+    expect(JSON.parse(byEnv.stdout).Arn).toBe(USERS[1]!.arn)
+    const byFlag = await run(['get-caller-identity', '--profile', 'base'], {
+      ...environment,
+      AWS_PROFILE: 'other',
+    })
+    expect(JSON.parse(byFlag.stdout).Arn).toBe(alice.arn)
+  })
+
+  it('an unknown profile → 253 naming it; the profile without a region and none elsewhere → 253', async () => {
+    const environment = profiles()
+    const unknown = await run(['get-caller-identity', '--profile', 'nope'], {
+      ...environment,
+      AWS_REGION: 'us-east-1',
+    })
+    expect(unknown.status).toBe(253)
+    expect(unknown.stderr).toContain('nope')
+    const noRegion = await run(['get-caller-identity', '--profile', 'other'], environment)
+    expect(noRegion.status).toBe(253)
+    expect(noRegion.stderr).toContain('no region')
+    expect(requests()).toHaveLength(0)
+  })
+})

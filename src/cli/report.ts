@@ -87,8 +87,15 @@ export const report = (
   if (error instanceof EdgeStsError) {
     return { status: EXIT_OTHER, message: `\nedge-sts: ${error.code}: ${error.message}\n` }
   }
-  // Not ours (a bug or a runtime fault): its name only, as its message might quote anything.
   const name = (error as Error)?.name ?? 'error'
+  // Deno's permission errors say which permission to grant, and quote nothing else.
+  if (name === 'NotCapable' || name === 'PermissionDenied') {
+    return {
+      status: EXIT_CONFIGURATION,
+      message: `\nedge-sts: Deno refused a permission: ${(error as Error).message}\nedge-sts needs --allow-net, --allow-env, --allow-read, --allow-write (the cache) and --allow-sys=uid,homedir.\n`,
+    }
+  }
+  // Not ours (a bug or a runtime fault): its name only, as its message might quote anything.
   const detail = context.debug === true ? `: ${(error as Error)?.message}` : ''
   return { status: EXIT_OTHER, message: `\nedge-sts: unexpected ${name}${detail}\n` }
 }
