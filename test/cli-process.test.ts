@@ -9,9 +9,12 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { fromProcess } from '@aws-sdk/credential-provider-process'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ACCOUNT, USERS } from './local-sts/handler.ts'
 import { startLocalSts } from './local-sts/node.ts'
+
+// Each test starts several processes (the AWS CLI takes a second or more to start on a busy machine).
+vi.setConfig({ testTimeout: 180_000 })
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const cli = `${root}dist/cli.js`
