@@ -280,3 +280,153 @@ describe('secret audit', () => {
     }
   })
 })
+
+describe('secret audit: the credential sources of edge-sts/node', () => {
+  const WEB_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.' + btoa(JSON.stringify({ sub: SECRET, exp: 1600000000 }))
+  const LIVE_WEB_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.' + btoa(JSON.stringify({ sub: 'audit', x: TOKEN }))
+  const CONTAINER_TOKEN = 'container-auth/' + SECRET
+  const IMDS_TOKEN = 'imds-session/' + TOKEN.slice(0, 40)
+  const secrets = [SECRET, TOKEN, WEB_TOKEN, LIVE_WEB_TOKEN, CONTAINER_TOKEN, IMDS_TOKEN]
+  const files: Record<string, string> = { '/expired.jwt': WEB_TOKEN, '/live.jwt': LIVE_WEB_TOKEN }
+  const readFile = async (path: string) => {
+    if (Object.hasOwn(files, path)) return files[path]!
+    throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' })
+  }
+  // An endpoint that answers with the secrets in its body (and echoes what it was sent).
+  const echoing =
+    (status: number, body: string): typeof fetch =>
+    async (input, init) =>
+      new Response(`${body} ${JSON.stringify(init?.headers ?? {})} ${String(init?.body ?? '')}`, {
+        status,
+      })
+
+  it('raises no secret in any error of env, token file, container, IMDS or the chain', async () => {
+    const { fromEnv } = await import('../src/node/env.ts')
+    const { fromTokenFile } = await import('../src/node/token-file.ts')
+    const { fromContainerMetadata } = await import('../src/node/container-metadata.ts')
+    const { fromInstanceMetadata } = await import('../src/node/instance-metadata.ts')
+    const { fromNodeProviderChain } = await import('../src/node/chain.ts')
+    const sourceErrors: [string, unknown][] = []
+    const record = async (what: string, f: () => Promise<unknown>) => {
+      const error = await f().then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      if (error === undefined) throw new Error(`${what}: no error was raised`)
+      sourceErrors.push([what, error])
+    }
+    const keys = { AWS_ACCESS_KEY_ID: 'AKIAAUDITEXAMPLE0001', AWS_SECRET_ACCESS_KEY: SECRET }
+    await record('env: bad expiration', () =>
+      fromEnv({ env: { ...keys, AWS_SESSION_TOKEN: TOKEN, AWS_CREDENTIAL_EXPIRATION: 'x' } })(),
+    )
+    await record('token file: expired JWT', () =>
+      fromTokenFile({
+        env: {},
+        readFile,
+        webIdentityTokenFile: '/expired.jwt',
+        roleArn: ROLE,
+        endpoint: server.url,
+      })(),
+    )
+    await record('token file: STS rejects the token', () =>
+      fromTokenFile({
+        env: {},
+        readFile,
+        webIdentityTokenFile: '/live.jwt',
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/web`,
+        endpoint: server.url,
+        region: 'us-east-1',
+      })(),
+    )
+    await record('token file: an endpoint echoing the request', () =>
+      fromTokenFile({
+        env: {},
+        readFile,
+        webIdentityTokenFile: '/live.jwt',
+        roleArn: ROLE,
+        endpoint: 'https://sts.example.com/',
+        region: 'us-east-1',
+        fetch: echoing(
+          400,
+          `<ErrorResponse><Error><Code>Bad</Code><Message>${LIVE_WEB_TOKEN}</Message></Error></ErrorResponse>`,
+        ),
+        maxAttempts: 1,
+      })(),
+    )
+    const container = {
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:9/creds',
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: CONTAINER_TOKEN,
+    }
+    for (const [status, body] of [
+      [200, `not json ${SECRET}`],
+      [200, JSON.stringify({ AccessKeyId: 'A', SecretAccessKey: SECRET })],
+      [403, `denied ${TOKEN}`],
+      [500, `fault ${SECRET}`],
+    ] as const) {
+      await record(`container: HTTP ${status}`, () =>
+        fromContainerMetadata({ env: container, fetch: echoing(status, body), maxRetries: 0 })(),
+      )
+    }
+    await record('container: disallowed host with a token', () =>
+      fromContainerMetadata({
+        env: {
+          ...container,
+          AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://10.0.0.1/${CONTAINER_TOKEN}`,
+        },
+      })(),
+    )
+    await record('container: unreachable', () =>
+      fromContainerMetadata({ env: container, maxRetries: 0, timeoutMs: 200 })(),
+    )
+    const imds =
+      (document: string): typeof fetch =>
+      async (input, init) => {
+        const url = String(input)
+        if (init?.method == 'PUT') return new Response(IMDS_TOKEN)
+        if (url.endsWith('/security-credentials/')) return new Response('role')
+        return new Response(document)
+      }
+    await record('IMDS: Code Failure', () =>
+      fromInstanceMetadata({
+        env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://127.0.0.1:9' },
+        readFile,
+        homedir: () => '/',
+        fetch: imds(JSON.stringify({ Code: 'Failure', SecretAccessKey: SECRET, Token: TOKEN })),
+      })(),
+    )
+    await record('IMDS: no credentials', () =>
+      fromInstanceMetadata({
+        env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://127.0.0.1:9' },
+        readFile,
+        homedir: () => '/',
+        fetch: imds(`{"SecretAccessKey":"${SECRET}"}`),
+      })(),
+    )
+    await record('chain: env keys skipped for a profile, nothing found', () =>
+      fromNodeProviderChain({
+        env: {
+          ...keys,
+          AWS_SESSION_TOKEN: TOKEN,
+          AWS_PROFILE: 'none',
+          AWS_EC2_METADATA_DISABLED: 'true',
+        },
+        readFile,
+        homedir: () => '/',
+      })(),
+    )
+    expect(sourceErrors.length).toBe(13)
+    for (const [what, e] of sourceErrors) {
+      const views = {
+        message: (e as Error).message,
+        stack: (e as Error).stack,
+        string: String(e),
+        json: JSON.stringify(e),
+        inspect: inspect(e, { depth: 10, showHidden: true }),
+      }
+      for (const [view, text] of Object.entries(views))
+        for (const s of secrets)
+          if (text?.includes(s))
+            expect.fail(`${what}: ${view} contains a secret (${s.slice(0, 8)}…)`)
+    }
+  })
+})

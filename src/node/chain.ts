@@ -8,6 +8,7 @@ import { fromInstanceMetadata } from './instance-metadata.ts'
 import { fromProcess } from './process.ts'
 import {
   envValue,
+  refreshOptionsOf,
   withDefaults,
   type NodeCredentialIdentity,
   type NodeCredentialProvider,
@@ -76,7 +77,7 @@ const remote = (options: NodeProviderChainOptions): Link => {
     if (error instanceof CredentialsError && error.tryNextLink) containerConfigured = false
   }
   if (containerConfigured)
-    return { name: 'container metadata', provider: fromContainerMetadata(options) }
+    return { name: 'container credentials', provider: fromContainerMetadata(options) }
   return { name: 'instance metadata', provider: fromInstanceMetadata(options) }
 }
 
@@ -109,7 +110,9 @@ export const fromNodeProviderChain = (
         return await link.provider()
       } catch (error) {
         if (!(error instanceof CredentialsError) || !error.tryNextLink) throw error
-        reasons.push(error.message)
+        // Each source's own message, named once.
+        const named = error.message.startsWith(`${link.name}: `)
+        reasons.push(named ? error.message : `${link.name}: ${error.message}`)
       }
     }
     throw new CredentialsError(
@@ -118,7 +121,7 @@ export const fromNodeProviderChain = (
       { tryNextLink: true },
     )
   }
-  return cachedProvider(get, options)
+  return cachedProvider(get, refreshOptionsOf(options))
 }
 
 /** The AWS SDK v3 name of {@link fromNodeProviderChain}. */

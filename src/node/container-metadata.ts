@@ -3,7 +3,12 @@ import { cachedProvider, type RefreshOptions } from '../credentials.ts'
 import { CredentialsError } from './errors.ts'
 import { exchange, isTransientStatus, NoAnswer, readCredentialsDocument } from './http.ts'
 import type { Environment, SourceOptions } from './options.ts'
-import { envValue, withDefaults, type NodeCredentialProvider } from './provider.ts'
+import {
+  envValue,
+  refreshOptionsOf,
+  withDefaults,
+  type NodeCredentialProvider,
+} from './provider.ts'
 
 /** Options of {@link fromContainerMetadata}. */
 export interface ContainerMetadataOptions extends SourceOptions, RefreshOptions {
@@ -124,7 +129,7 @@ export const fromContainerMetadata = (
   options: ContainerMetadataOptions = {},
 ): NodeCredentialProvider => {
   const { env, readFile, fetch: fetchFunction } = withDefaults(options)
-  const { timeoutMs = 1000, maxRetries = 3, signal, refreshWindowMs, onRefreshError } = options
+  const { timeoutMs = 1000, maxRetries = 3, signal } = options
   const get = async () => {
     const url = containerCredentialsUrl(env)
     let lastFailure = ''
@@ -170,5 +175,5 @@ export const fromContainerMetadata = (
       `container credentials: ${url.origin}${url.pathname} did not answer after ${maxRetries + 1} attempts (${lastFailure}); check that the container agent is running`,
     )
   }
-  return cachedProvider(get, { refreshWindowMs, onRefreshError })
+  return cachedProvider(get, refreshOptionsOf(options))
 }

@@ -2,6 +2,12 @@
 // Bun). The built entry imports the edge entry's build (dist/index.js) instead of carrying a second
 // copy, so `instanceof EdgeStsError` holds across both entries.
 export { fromEnv } from './env.ts'
+export { fromIni } from './ini.ts'
+export type { FromIniOptions, IniClientConfig } from './ini.ts'
+export { fromProcess } from './process.ts'
+export type { FromProcessOptions } from './process.ts'
+export { fromSSO } from './sso.ts'
+export type { FromSsoOptions } from './sso.ts'
 export { fromTokenFile } from './token-file.ts'
 export type { TokenFileOptions } from './token-file.ts'
 export { fromContainerMetadata, containerCredentialsUrl } from './container-metadata.ts'

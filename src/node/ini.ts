@@ -62,6 +62,11 @@ export interface FromIniOptions extends SourceOptions, RefreshOptions {
   clientConfig?: IniClientConfig
   /** Time limit of a `credential_process` command (default 60000 ms). */
   processTimeoutMs?: number
+  /**
+   * Cancels what the profile needs: STS hops (unless `clientConfig.signal` is given), SSO
+   * requests, a running `credential_process`, container and instance metadata requests.
+   */
+  signal?: AbortSignal
 }
 
 const nonEmpty = (value: string | undefined): string | undefined => {
@@ -86,6 +91,7 @@ const stsConfigFor = (
     'us-east-1'
   const config: StsConfig = { ...client, region }
   if (options.fetch !== undefined) config.fetch = options.fetch
+  if (config.signal === undefined && options.signal !== undefined) config.signal = options.signal
   if (client.endpoint !== undefined) return config
   const configured = configuredEndpoint(files, profileName, env, {
     environment: 'STS',
@@ -217,8 +223,16 @@ const baseCredentials = async (
       env: options.env,
       now: options.now,
       timeoutMs: options.processTimeoutMs,
+      signal: options.signal,
     })
-  if (base.type === 'Sso') return resolveSsoCredentials(base, { ...options, files, profileName })
+  if (base.type === 'Sso')
+    return resolveSsoCredentials(base, {
+      ...options,
+      // The SSO requests' own limit; `processTimeoutMs` and the STS limits are not theirs.
+      timeoutMs: undefined,
+      files,
+      profileName,
+    })
   return namedSourceCredentials(base, options)
 }
 
@@ -295,10 +309,6 @@ export const resolveIniCredentials = async (
  * })
  */
 export const fromIni = (options: FromIniOptions = {}): NodeCredentialProvider => {
-  const refresh: RefreshOptions & { now?: () => number } = {
-    refreshWindowMs: options.refreshWindowMs,
-    onRefreshError: options.onRefreshError,
-    now: options.now,
-  }
-  return cachedProvider(() => resolveIniCredentials(options), refresh)
+  // The options go through whole: refresh window, clock and whatever else RefreshOptions holds.
+  return cachedProvider(() => resolveIniCredentials(options), options)
 }

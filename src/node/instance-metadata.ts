@@ -4,7 +4,12 @@ import { CredentialsError } from './errors.ts'
 import { exchange, isTransientStatus, NoAnswer, readCredentialsDocument } from './http.ts'
 import type { Environment, SourceOptions } from './options.ts'
 import { profileSettings } from './profile-settings.ts'
-import { envValue, withDefaults, type NodeCredentialProvider } from './provider.ts'
+import {
+  envValue,
+  refreshOptionsOf,
+  withDefaults,
+  type NodeCredentialProvider,
+} from './provider.ts'
 
 /** How to reach the instance metadata service: over IPv4 (169.254.169.254) or IPv6 (fd00:ec2::254). */
 export type InstanceMetadataEndpointMode = 'IPv4' | 'IPv6'
@@ -172,7 +177,7 @@ export const fromInstanceMetadata = (
 ): NodeCredentialProvider => {
   const resolved = withDefaults(options)
   const { env } = resolved
-  const { timeoutMs = 1000, maxRetries = 3, signal, refreshWindowMs, onRefreshError } = options
+  const { timeoutMs = 1000, maxRetries = 3, signal } = options
   const attempts: Attempts = { fetchFunction: resolved.fetch, timeoutMs, maxRetries, signal }
   const get = async () => {
     if (isSetTrue(envValue(env, 'AWS_EC2_METADATA_DISABLED'))) {
@@ -252,7 +257,7 @@ export const fromInstanceMetadata = (
     }
     return credentials
   }
-  return cachedProvider(get, { refreshWindowMs, onRefreshError })
+  return cachedProvider(get, refreshOptionsOf(options))
 }
 
 // The AWS SDK v3 falls back to IMDSv1 when the token request times out or answers 403, 404 or 405

@@ -18,6 +18,8 @@ export interface FromProcessOptions extends SourceOptions, RefreshOptions {
   profile?: string
   /** How long the command may run before it is stopped (default 60000 ms). */
   timeoutMs?: number
+  /** Stops the command. */
+  signal?: AbortSignal
 }
 
 /** How {@link runCredentialProcess} runs one command. */
@@ -32,6 +34,8 @@ export interface RunProcessOptions {
   now?: () => number
   /** Default 60000 ms. */
   timeoutMs?: number
+  /** Stops the command. */
+  signal?: AbortSignal
 }
 
 const DEFAULT_TIMEOUT_MS = 60000
@@ -80,13 +84,25 @@ interface ProcessResult {
   startError?: Error
 }
 
-const run = (command: string, env: Environment, timeoutMs: number): Promise<ProcessResult> =>
+const run = (
+  command: string,
+  env: Environment,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<ProcessResult> =>
   new Promise((resolve) => {
     // Through the shell, as the AWS SDK for JavaScript v3 (`child_process.exec`): pipes and quotes
     // in the command work as users write them in the config file.
     exec(
       command,
-      { env, timeout: timeoutMs, maxBuffer: 1024 * 1024, windowsHide: true, encoding: 'utf8' },
+      {
+        env,
+        timeout: timeoutMs,
+        signal,
+        maxBuffer: 1024 * 1024,
+        windowsHide: true,
+        encoding: 'utf8',
+      },
       (error, stdout, stderr) => {
         if (error === null) {
           resolve({ stdout, stderr, exitCode: 0, signal: null, timedOut: false })
@@ -126,7 +142,11 @@ export const runCredentialProcess = async (
 ): Promise<NodeCredentialIdentity> => {
   const { profileName } = options
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const result = await run(command, options.env ?? process.env, timeoutMs)
+  if (options.signal?.aborted)
+    throw processError('ProcessFailed', profileName, 'was not started: the call was aborted')
+  const result = await run(command, options.env ?? process.env, timeoutMs, options.signal)
+  if (options.signal?.aborted)
+    throw processError('ProcessFailed', profileName, 'was stopped: the call was aborted')
   if (result.timedOut)
     throw processError(
       'ProcessFailed',
@@ -223,11 +243,6 @@ export const runCredentialProcess = async (
  * const { accessKeyId } = await credentials()
  */
 export const fromProcess = (options: FromProcessOptions = {}): NodeCredentialProvider => {
-  const refresh: RefreshOptions & { now?: () => number } = {
-    refreshWindowMs: options.refreshWindowMs,
-    onRefreshError: options.onRefreshError,
-    now: options.now,
-  }
   return cachedProvider(async () => {
     const files = await loadSharedConfigFiles(options)
     const profileName = selectedProfileName(options)
@@ -251,6 +266,7 @@ export const fromProcess = (options: FromProcessOptions = {}): NodeCredentialPro
       env: options.env,
       now: options.now,
       timeoutMs: options.timeoutMs,
+      signal: options.signal,
     })
-  }, refresh)
+  }, options)
 }

@@ -3,7 +3,7 @@
 // of the options that touch the world.
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import type { AwsCredentialIdentity } from '../credentials.ts'
+import type { AwsCredentialIdentity, RefreshOptions } from '../credentials.ts'
 import type { Environment, SourceOptions } from './options.ts'
 
 /** Credentials as the AWS SDK v3 sources return them: with the account id when the source knows it. */
@@ -36,3 +36,15 @@ export const envValue = (env: Environment, name: string): string | undefined => 
   if (value === undefined || value.trim() === '') return undefined
   return value
 }
+
+/**
+ * The refresh options a source hands to `cachedProvider`, with its clock: `now` is part of
+ * `RefreshOptions` once the caching provider takes a clock, and ignored before.
+ */
+export const refreshOptionsOf = (
+  options: RefreshOptions & { now?: () => number },
+): RefreshOptions & { now?: () => number } => ({
+  refreshWindowMs: options.refreshWindowMs,
+  onRefreshError: options.onRefreshError,
+  now: options.now,
+})

@@ -41,6 +41,8 @@ export interface FromSsoOptions extends SourceOptions, RefreshOptions {
   writeFile?: (path: string, text: string) => Promise<void>
   /** Time limit of each request to the SSO portal and SSO OIDC (default 10000 ms). */
   timeoutMs?: number
+  /** Cancels the requests to the SSO portal and SSO OIDC. */
+  signal?: AbortSignal
 }
 
 /** What {@link resolveSsoCredentials} needs besides the settings. */
@@ -152,27 +154,52 @@ const writeAtomically = async (path: string, text: string): Promise<void> => {
   }
 }
 
-/** A fetch with a time limit, retried on network faults, 429 and 5xx (full-jitter backoff). */
+/** Waits `ms`, or less when `signal` aborts. */
+const pause = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
+  new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
+
+const abortedError = (what: string, signal: AbortSignal): CredentialsError =>
+  ssoError('EndpointUnreachable', `${what}: the request was aborted`, signal.reason)
+
+/**
+ * A fetch with a time limit per attempt, retried on network faults, 429 and 5xx (full-jitter
+ * backoff), stopped at once by `signal`.
+ */
 const fetchWithRetries = async (
   fetchFunction: typeof fetch,
   url: string,
   init: RequestInit,
-  timeoutMs: number,
+  limits: { timeoutMs: number; signal?: AbortSignal },
   what: string,
 ): Promise<Response> => {
+  const { timeoutMs, signal } = limits
   let lastError: unknown
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    if (attempt > 0) {
-      const delay = Math.random() * 100 * 2 ** attempt
-      await new Promise((resolve) => setTimeout(resolve, delay))
-    }
+    if (attempt > 0) await pause(Math.random() * 100 * 2 ** attempt, signal)
+    if (signal?.aborted) throw abortedError(what, signal)
+    const controller = new AbortController()
+    const stop = () => controller.abort()
+    const timer = setTimeout(stop, timeoutMs)
+    signal?.addEventListener('abort', stop, { once: true })
     try {
-      const response = await fetchFunction(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })
+      const response = await fetchFunction(url, { ...init, signal: controller.signal })
       const retryable = response.status === 429 || response.status >= 500
       if (!retryable || attempt === MAX_ATTEMPTS - 1) return response
       await response.body?.cancel()
     } catch (error) {
+      if (signal?.aborted) throw abortedError(what, signal)
       lastError = error
+    } finally {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', stop)
     }
   }
   throw ssoError(
@@ -200,6 +227,7 @@ const readJson = async (response: Response): Promise<unknown> => {
 interface SsoClientContext {
   fetch: typeof fetch
   timeoutMs: number
+  signal?: AbortSignal
   files: ParsedProfileFile
   profileName: string
   env: Record<string, string | undefined>
@@ -242,7 +270,7 @@ const refreshToken = async (
         grantType: 'refresh_token',
       }),
     },
-    context.timeoutMs,
+    { timeoutMs: context.timeoutMs, signal: context.signal },
     'SSO OIDC (CreateToken)',
   )
   const body = await readJson(response)
@@ -360,7 +388,7 @@ export const resolveSsoCredentials = async (
     clientContext.fetch,
     `${portal}/federation/credentials?${query}`,
     { method: 'GET', headers: { 'x-amz-sso_bearer_token': accessToken } },
-    clientContext.timeoutMs,
+    { timeoutMs: clientContext.timeoutMs, signal: clientContext.signal },
     'The SSO portal (GetRoleCredentials)',
   )
   const body = await readJson(response)
@@ -432,11 +460,6 @@ const explicitSettings = (options: FromSsoOptions): SsoSettings | undefined => {
  * const credentials = fromSSO({ profile: 'my-sso-profile' })
  */
 export const fromSSO = (options: FromSsoOptions = {}): NodeCredentialProvider => {
-  const refresh: RefreshOptions & { now?: () => number } = {
-    refreshWindowMs: options.refreshWindowMs,
-    onRefreshError: options.onRefreshError,
-    now: options.now,
-  }
   return cachedProvider(async () => {
     const files = await loadSharedConfigFiles(options)
     const profileName = selectedProfileName(options)
@@ -458,5 +481,5 @@ export const fromSSO = (options: FromSsoOptions = {}): NodeCredentialProvider =>
         )
     }
     return resolveSsoCredentials(settings, { ...options, files, profileName })
-  }, refresh)
+  }, options)
 }

@@ -4,7 +4,12 @@ import { cachedProvider, type RefreshOptions } from '../credentials.ts'
 import { assumeRoleWithWebIdentity } from '../sts.ts'
 import { CredentialsError } from './errors.ts'
 import type { Environment, SourceOptions } from './options.ts'
-import { envValue, withDefaults, type NodeCredentialProvider } from './provider.ts'
+import {
+  envValue,
+  refreshOptionsOf,
+  withDefaults,
+  type NodeCredentialProvider,
+} from './provider.ts'
 import { resolveRegion } from './shared-files.ts'
 
 /** Options of {@link fromTokenFile}; each one beats its environment variable. */
@@ -66,7 +71,7 @@ const accountOf = (arn: string | undefined): string | undefined => {
 export const fromTokenFile = (options: TokenFileOptions = {}): NodeCredentialProvider => {
   const resolved = withDefaults(options)
   const { env, readFile, fetch: fetchFunction, now } = resolved
-  const { refreshWindowMs, onRefreshError } = options
+
   const get = async () => {
     const file = options.webIdentityTokenFile ?? envValue(env, 'AWS_WEB_IDENTITY_TOKEN_FILE')
     const roleArn = options.roleArn ?? envValue(env, 'AWS_ROLE_ARN')
@@ -140,5 +145,5 @@ export const fromTokenFile = (options: TokenFileOptions = {}): NodeCredentialPro
       ...(accountId !== undefined && { accountId }),
     }
   }
-  return cachedProvider(get, { refreshWindowMs, onRefreshError })
+  return cachedProvider(get, refreshOptionsOf(options))
 }

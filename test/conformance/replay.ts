@@ -246,8 +246,12 @@ export const ERROR_MEANINGS: [phrase: string, codes: string[]][] = [
 const describeError = (error: any): string =>
   `${error?.name ?? 'Error'} ${error?.code ?? ''}: ${error?.message ?? String(error)}`
 
-/** The fixed clock of every scenario: 2021-08-05T18:00:00Z, before every recorded expiry but ECS's. */
-export const FIXED_NOW = Date.UTC(2021, 7, 5, 18, 0, 0)
+/**
+ * The fixed clock of every scenario: 2009-02-13T00:00:00Z, before every expiry the scenarios hold
+ * (the earliest, 1234567890, is the container and SSO credentials'), so that no source or cache
+ * takes a recorded credential for an expired one.
+ */
+export const FIXED_NOW = Date.UTC(2009, 1, 13, 0, 0, 0)
 
 const compareResult = (expected: Expected, outcome: any, failures: string[]) => {
   if ('Ok' in expected) {

@@ -1,6 +1,7 @@
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { inspect } from 'node:util'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { CredentialsError } from '../../src/node/errors.ts'
@@ -368,5 +369,75 @@ describe('fromIni with real files in a temporary HOME and a local STS', () => {
       `[profile late]\naws_access_key_id = ${bob.accessKeyId}\naws_secret_access_key = ${bob.secretAccessKey}\n`,
     )
     expect((await provider()).accessKeyId).toBe(bob.accessKeyId)
+  })
+})
+
+// The STS scenarios of smithy-rs' profile provider, with the files read for real (HOME is the
+// scenario's fs/home) and a fetch that answers each recorded exchange in order after checking the
+// request against it: method, URL, and the form parameters other than the session name (the Rust
+// SDK's default session name cannot be reproduced by another SDK).
+describe('profile-provider STS scenarios (smithy-rs): endpoints, FIPS + dual stack, retries', () => {
+  const scenarios = new URL('profile-provider/', vectors)
+  it.each([
+    'assume_role_override_global_env_url',
+    'assume_role_override_global_profile_url',
+    'assume_role_override_service_profile_url',
+    'e2e_fips_and_dual_stack_sts',
+    'retry_on_error',
+  ])('%s', async (name) => {
+    const folder = new URL(`${name}/`, scenarios)
+    const read = async (file: string) => JSON.parse(await readFile(new URL(file, folder), 'utf8'))
+    const traffic = (await read('http-traffic.json')).events as any[]
+    const exchanges: {
+      uri: string
+      method: string
+      body: string
+      status: number
+      response: string
+    }[] = []
+    for (const event of traffic) {
+      const action = event.action
+      if (action.Request)
+        exchanges.push({
+          uri: action.Request.request.uri,
+          method: action.Request.request.method,
+          body: '',
+          status: 0,
+          response: '',
+        })
+      const last = exchanges[exchanges.length - 1]
+      if (action.Data?.direction === 'Request') last.body += action.Data.data.Utf8
+      if (action.Data?.direction === 'Response') last.response += action.Data.data.Utf8
+      if (action.Response) last.status = action.Response.response.Ok.status
+    }
+    let next = 0
+    const replay = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init)
+      const recorded = exchanges[next++]
+      expect(request.method).toBe(recorded.method)
+      expect(new URL(request.url).href).toBe(new URL(recorded.uri).href)
+      const form = (body: string) => {
+        const params = new URLSearchParams(body)
+        params.delete('RoleSessionName')
+        return [...params].sort()
+      }
+      expect(form(await request.text())).toEqual(form(recorded.body))
+      return new Response(recorded.response, { status: recorded.status })
+    }) as typeof fetch
+    const expected = (await read('test-case.json')).result.Ok
+    const env = { ...(await read('env.json')), HOME: fileURLToPath(new URL('fs/home', folder)) }
+    const credentials = await fromIni({
+      env,
+      fetch: replay,
+      clientConfig: { retryDelayMs: 1 },
+    })()
+    expect(next).toBe(exchanges.length)
+    expect(credentials).toEqual({
+      accessKeyId: expected.access_key_id,
+      secretAccessKey: expected.secret_access_key,
+      sessionToken: expected.session_token,
+      accountId: expected.account_id,
+      expiration: new Date(expected.expiry * 1000),
+    })
   })
 })
