@@ -33,6 +33,15 @@ export default defineConfig([
     ],
   },
   {
+    // The local STS for users' tests (edge-sts/testing): web-standard, self-contained (it uses
+    // signer internals the edge entry does not export), and never reachable from the edge entry.
+    entry: { testing: 'src/testing/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    target: 'es2022',
+    platform: 'neutral',
+  },
+  {
     // The CLI imports the library's own ESM build instead of bundling a second copy of it.
     entry: { cli: 'src/bin.ts' },
     format: ['esm'],

@@ -288,10 +288,10 @@ export interface AssumeRoleWithWebIdentityOutput extends CredentialsOutput {
   TrustedIdentityPropagationContext?: TrustedIdentityPropagationContext
 }
 /** AssumeRoleWithWebIdentity: unsigned; the token is the credential. */
-export const AssumeRoleWithWebIdentity = /* @__PURE__ */ op<
+export const AssumeRoleWithWebIdentity: Operation<
   AssumeRoleWithWebIdentityInput,
   AssumeRoleWithWebIdentityOutput
->(
+> = /* @__PURE__ */ op<AssumeRoleWithWebIdentityInput, AssumeRoleWithWebIdentityOutput>(
   'AssumeRoleWithWebIdentity',
   () => ({
     RoleArn: req(ARN()),
@@ -339,36 +339,34 @@ export interface AssumeRoleWithSAMLOutput extends CredentialsOutput {
   TrustedIdentityPropagationContext?: TrustedIdentityPropagationContext
 }
 /** AssumeRoleWithSAML: unsigned; the base64 SAML assertion is the credential. */
-export const AssumeRoleWithSAML = /* @__PURE__ */ op<
-  AssumeRoleWithSAMLInput,
-  AssumeRoleWithSAMLOutput
->(
-  'AssumeRoleWithSAML',
-  () => ({
-    RoleArn: req(ARN()),
-    PrincipalArn: req(ARN()),
-    SAMLAssertion: req(str(4, 100000)),
-    PolicyArns: POLICY_ARNS(),
-    Policy: POLICY(),
-    DurationSeconds: int(900, 43200),
-    MinimumSessionTokenSize: TOKEN_SIZE(),
-  }),
-  [
-    'AssumedRoleUser.AssumedRoleId',
-    'AssumedRoleUser.Arn',
-    'PackedPolicySize',
-    'Subject',
-    'SubjectType',
-    'Issuer',
-    'Audience',
-    'NameQualifier',
-    'SourceIdentity',
-    ORIGIN,
-  ],
-  true,
-  undefined,
-  true,
-)
+export const AssumeRoleWithSAML: Operation<AssumeRoleWithSAMLInput, AssumeRoleWithSAMLOutput> =
+  /* @__PURE__ */ op<AssumeRoleWithSAMLInput, AssumeRoleWithSAMLOutput>(
+    'AssumeRoleWithSAML',
+    () => ({
+      RoleArn: req(ARN()),
+      PrincipalArn: req(ARN()),
+      SAMLAssertion: req(str(4, 100000)),
+      PolicyArns: POLICY_ARNS(),
+      Policy: POLICY(),
+      DurationSeconds: int(900, 43200),
+      MinimumSessionTokenSize: TOKEN_SIZE(),
+    }),
+    [
+      'AssumedRoleUser.AssumedRoleId',
+      'AssumedRoleUser.Arn',
+      'PackedPolicySize',
+      'Subject',
+      'SubjectType',
+      'Issuer',
+      'Audience',
+      'NameQualifier',
+      'SourceIdentity',
+      ORIGIN,
+    ],
+    true,
+    undefined,
+    true,
+  )
 
 /** Input of GetSessionToken. */
 export interface GetSessionTokenInput {
@@ -378,18 +376,19 @@ export interface GetSessionTokenInput {
   MinimumSessionTokenSize?: number
 }
 /** GetSessionToken: temporary credentials for the calling IAM user, optionally MFA-authenticated. */
-export const GetSessionToken = /* @__PURE__ */ op<GetSessionTokenInput, CredentialsOutput>(
-  'GetSessionToken',
-  () => ({
-    DurationSeconds: int(900, 129600),
-    SerialNumber: SERIAL(),
-    TokenCode: TOKEN_CODE(),
-    MinimumSessionTokenSize: TOKEN_SIZE(),
-  }),
-  [],
-  true,
-  mfaPair,
-)
+export const GetSessionToken: Operation<GetSessionTokenInput, CredentialsOutput> =
+  /* @__PURE__ */ op<GetSessionTokenInput, CredentialsOutput>(
+    'GetSessionToken',
+    () => ({
+      DurationSeconds: int(900, 129600),
+      SerialNumber: SERIAL(),
+      TokenCode: TOKEN_CODE(),
+      MinimumSessionTokenSize: TOKEN_SIZE(),
+    }),
+    [],
+    true,
+    mfaPair,
+  )
 
 /** Input of GetFederationToken. */
 export interface GetFederationTokenInput {
@@ -405,22 +404,20 @@ export interface GetFederationTokenOutput extends CredentialsOutput {
   FederatedUser?: { FederatedUserId: string; Arn: string }
 }
 /** GetFederationToken: temporary credentials for a federated user. */
-export const GetFederationToken = /* @__PURE__ */ op<
-  GetFederationTokenInput,
-  GetFederationTokenOutput
->(
-  'GetFederationToken',
-  () => ({
-    Name: req(NAME(2, 32)),
-    Policy: POLICY(),
-    PolicyArns: POLICY_ARNS(),
-    DurationSeconds: int(900, 129600),
-    Tags: TAGS(),
-    MinimumSessionTokenSize: TOKEN_SIZE(),
-  }),
-  ['FederatedUser.FederatedUserId', 'FederatedUser.Arn', 'PackedPolicySize'],
-  true,
-)
+export const GetFederationToken: Operation<GetFederationTokenInput, GetFederationTokenOutput> =
+  /* @__PURE__ */ op<GetFederationTokenInput, GetFederationTokenOutput>(
+    'GetFederationToken',
+    () => ({
+      Name: req(NAME(2, 32)),
+      Policy: POLICY(),
+      PolicyArns: POLICY_ARNS(),
+      DurationSeconds: int(900, 129600),
+      Tags: TAGS(),
+      MinimumSessionTokenSize: TOKEN_SIZE(),
+    }),
+    ['FederatedUser.FederatedUserId', 'FederatedUser.Arn', 'PackedPolicySize'],
+    true,
+  )
 
 /** Input of AssumeRoot (a member account's root session, from the management account). */
 export interface AssumeRootInput {
@@ -430,7 +427,10 @@ export interface AssumeRootInput {
   MinimumSessionTokenSize?: number
 }
 /** AssumeRoot: short-term root credentials for a privileged task. */
-export const AssumeRoot = /* @__PURE__ */ op<AssumeRootInput, CredentialsOutput>(
+export const AssumeRoot: Operation<AssumeRootInput, CredentialsOutput> = /* @__PURE__ */ op<
+  AssumeRootInput,
+  CredentialsOutput
+>(
   'AssumeRoot',
   () => ({
     TargetPrincipal: req(str(12, 2048)),
@@ -450,22 +450,32 @@ export interface GetCallerIdentityOutput {
   RequestId?: string
 }
 /** GetCallerIdentity: who the credentials belong to. */
-export const GetCallerIdentity = /* @__PURE__ */ op<
+export const GetCallerIdentity: Operation<
   Record<string, never> | undefined,
   GetCallerIdentityOutput
->('GetCallerIdentity', () => ({}), ['UserId', 'Account', 'Arn'], false)
+> = /* @__PURE__ */ op<Record<string, never> | undefined, GetCallerIdentityOutput>(
+  'GetCallerIdentity',
+  () => ({}),
+  ['UserId', 'Account', 'Arn'],
+  false,
+)
 
 /** GetAccessKeyInfo: the account an access key belongs to. */
-export const GetAccessKeyInfo = /* @__PURE__ */ op<
+export const GetAccessKeyInfo: Operation<
   { AccessKeyId: string },
   { Account?: string; RequestId?: string }
->('GetAccessKeyInfo', () => ({ AccessKeyId: req(str(16, 128, /[^\w]/)) }), ['Account'], false)
+> = /* @__PURE__ */ op<{ AccessKeyId: string }, { Account?: string; RequestId?: string }>(
+  'GetAccessKeyInfo',
+  () => ({ AccessKeyId: req(str(16, 128, /[^\w]/)) }),
+  ['Account'],
+  false,
+)
 
 /** DecodeAuthorizationMessage: the JSON behind an encoded authorization failure message. */
-export const DecodeAuthorizationMessage = /* @__PURE__ */ op<
+export const DecodeAuthorizationMessage: Operation<
   { EncodedMessage: string },
   { DecodedMessage?: string; RequestId?: string }
->(
+> = /* @__PURE__ */ op<{ EncodedMessage: string }, { DecodedMessage?: string; RequestId?: string }>(
   'DecodeAuthorizationMessage',
   () => ({ EncodedMessage: req(str(1, 10240)) }),
   ['DecodedMessage'],
@@ -485,10 +495,10 @@ export interface GetScopedCredentialsOutput extends CredentialsOutput {
   ScopedPoliciesCount?: number
 }
 /** GetScopedCredentials: the caller's temporary credentials, narrowed by a policy or a shorter life. */
-export const GetScopedCredentials = /* @__PURE__ */ op<
+export const GetScopedCredentials: Operation<
   GetScopedCredentialsInput,
   GetScopedCredentialsOutput
->(
+> = /* @__PURE__ */ op<GetScopedCredentialsInput, GetScopedCredentialsOutput>(
   'GetScopedCredentials',
   () => ({
     Policy: POLICY(),
@@ -510,10 +520,10 @@ export interface GetDelegatedAccessTokenOutput extends CredentialsOutput {
   AssumedPrincipal?: string
 }
 /** GetDelegatedAccessToken: a trade-in token exchanged for the credentials of the principal it names. */
-export const GetDelegatedAccessToken = /* @__PURE__ */ op<
+export const GetDelegatedAccessToken: Operation<
   { TradeInToken: string },
   GetDelegatedAccessTokenOutput
->(
+> = /* @__PURE__ */ op<{ TradeInToken: string }, GetDelegatedAccessTokenOutput>(
   'GetDelegatedAccessToken',
   () => ({ TradeInToken: req(str(1, 100000)) }),
   ['AssumedPrincipal', 'PackedPolicySize'],

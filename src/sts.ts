@@ -81,11 +81,16 @@ export const getCallerIdentity = (config: StsConfig): Promise<GetCallerIdentityO
   call(GetCallerIdentity, {}, config)
 
 /** STS GetAccessKeyInfo: the account an access key id belongs to. */
-export const getAccessKeyInfo = (input: { AccessKeyId: string }, config: StsConfig) =>
-  call(GetAccessKeyInfo, input, config)
+export const getAccessKeyInfo = (
+  input: { AccessKeyId: string },
+  config: StsConfig,
+): Promise<{ Account?: string; RequestId?: string }> => call(GetAccessKeyInfo, input, config)
 
 /** STS DecodeAuthorizationMessage: the JSON behind an encoded authorization failure. */
-export const decodeAuthorizationMessage = (input: { EncodedMessage: string }, config: StsConfig) =>
+export const decodeAuthorizationMessage = (
+  input: { EncodedMessage: string },
+  config: StsConfig,
+): Promise<{ DecodedMessage?: string; RequestId?: string }> =>
   call(DecodeAuthorizationMessage, input, config)
 
 /** STS GetScopedCredentials: the caller's temporary credentials narrowed by `Policy` and/or a shorter `DurationSeconds`. */

@@ -82,7 +82,7 @@ export const validate = (
 }
 
 /** ARNs: any character but controls other than TAB/LF/CR, and lone surrogates (STS API reference). */
-export const ARN = () =>
+export const ARN = (): Check =>
   str(20, 2048, /[^\t\n\r\u0020-\u007e\u0085\u00a0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u)
 /** `[\w+=,.@-]`: role session names, source identities. */
 export const NAME = (min: number, max: number): Check => str(min, max, /[^\w+=,.@-]/)

@@ -26,6 +26,10 @@ describe('the published package', () => {
       'dist/node.d.cts',
       'dist/node.d.ts',
       'dist/node.js',
+      'dist/testing.cjs',
+      'dist/testing.d.cts',
+      'dist/testing.d.ts',
+      'dist/testing.js',
       'package.json',
     ])
   })
@@ -148,5 +152,85 @@ describe('the two entries', () => {
       edgeCjs.EdgeStsError,
     )
     expect(typeof nodeCjs.fromNodeProviderChain).toBe('function')
+  })
+})
+
+describe('the testing entry (edge-sts/testing)', () => {
+  it('is exported types first, for import and require', () => {
+    const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'))
+    expect(pkg.exports['./testing']).toEqual({
+      import: { types: './dist/testing.d.ts', default: './dist/testing.js' },
+      require: { types: './dist/testing.d.cts', default: './dist/testing.cjs' },
+    })
+  })
+
+  it('never reaches the edge entry: no module of src/testing in its build, none of its code in `import { assumeRole }`', async () => {
+    const { build } = await import('esbuild')
+    const edge = await build({
+      entryPoints: [`${root}src/index.ts`],
+      bundle: true,
+      write: false,
+      metafile: true,
+      format: 'esm',
+      platform: 'neutral',
+      logLevel: 'silent',
+      absWorkingDir: root,
+    })
+    const inputs = Object.keys(edge.metafile.inputs)
+    expect(inputs.length).toBeGreaterThan(5)
+    expect(inputs.filter((input) => input.startsWith('src/testing/'))).toEqual([])
+    const assumeRoleOnly = await build({
+      stdin: { contents: `export { assumeRole } from './dist/index.js'`, resolveDir: root },
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'neutral',
+      logLevel: 'silent',
+    })
+    const code = assumeRoleOnly.outputFiles[0]!.text
+    expect(code).toContain('AssumeRole')
+    // Strings only the local STS has: its example key, its scope check, its CORS headers.
+    for (const marker of [
+      'createLocalSts',
+      'AKIAALICEEXAMPLE0001',
+      'Credential should be scoped',
+      'access-control-allow-origin',
+    ])
+      expect(code).not.toContain(marker)
+    for (const file of ['dist/index.js', 'dist/index.cjs'])
+      expect(readFileSync(`${root}${file}`, 'utf8')).not.toMatch(/testing|createLocalSts/)
+  })
+
+  it('ships web-standard code only (it runs in Workers too)', () => {
+    for (const file of ['dist/testing.js', 'dist/testing.cjs']) {
+      const code = readFileSync(`${root}${file}`, 'utf8')
+      expect(code).not.toMatch(/\bfrom\s*["']node:|require\(["']node:|\bBuffer\b|\bprocess\./)
+    }
+  })
+
+  it('works from the built files, ESM and CJS: assumeRole with `fetch: sts.fetch`, no network', async () => {
+    const { createRequire } = await import('node:module')
+    const require = createRequire(import.meta.url)
+    const builds = [
+      [await import(`${root}dist/index.js`), await import(`${root}dist/testing.js`)],
+      [require(`${root}dist/index.cjs`), require(`${root}dist/testing.cjs`)],
+    ]
+    for (const [edge, testing] of builds) {
+      const sts = testing.createLocalSts()
+      const [alice] = testing.EXAMPLE_USERS
+      const out = await edge.assumeRole(
+        { RoleArn: `arn:aws:iam::${testing.EXAMPLE_ACCOUNT}:role/demo`, RoleSessionName: 'pkg' },
+        {
+          region: 'us-east-1',
+          credentials: { accessKeyId: alice.accessKeyId, secretAccessKey: alice.secretAccessKey },
+          fetch: sts.fetch,
+        },
+      )
+      expect(out.AssumedRoleUser.Arn).toBe(
+        `arn:aws:sts::${testing.EXAMPLE_ACCOUNT}:assumed-role/demo/pkg`,
+      )
+      expect(sts.requests).toHaveLength(1)
+      expect(new URL(sts.requests[0].url).hostname).toBe('sts.us-east-1.amazonaws.com')
+    }
   })
 })

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Sha256 } from '@aws-crypto/sha256-js'
 import { SignatureV4 } from '@smithy/signature-v4'
+import { Miniflare } from 'miniflare'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   assumeRole,
@@ -483,5 +484,129 @@ describe('CORS (option `cors`)', () => {
     const none = createLocalSts()
     const res = await preflight(none, 'authorization')
     expect(res.headers.get('access-control-allow-origin')).toBeNull()
+  })
+})
+
+describe('faults a user can switch on (in-process, through fetch: sts.fetch)', () => {
+  const sts = createLocalSts()
+  afterEach(() => {
+    sts.stop()
+    sts.reset()
+  })
+  const config = (c: Partial<StsConfig> = {}): StsConfig => ({
+    region: 'us-east-1',
+    credentials: aliceKeys,
+    fetch: sts.fetch,
+    retryDelayMs: 1,
+    ...c,
+  })
+
+  it('throttle: Throttling (400) for the next N requests, then an answer; the client retried', async () => {
+    sts.faults = { throttle: 2 }
+    await expect(getCallerIdentity(config())).resolves.toMatchObject({ Arn: alice.arn })
+    expect(sts.requests).toHaveLength(3)
+    sts.faults = { throttle: 5 }
+    const err = await failure(getCallerIdentity(config({ maxAttempts: 2 })))
+    expect([err.code, err.status]).toEqual(['Throttling', 400])
+  })
+
+  it('serverError: an STS 5xx in STS XML, with the code asked for', async () => {
+    sts.faults = { serverError: { count: 5, status: 500, code: 'InternalFailure' } }
+    const err = await failure(getCallerIdentity(config({ maxAttempts: 1 })))
+    expect([err.code, err.status]).toEqual(['InternalFailure', 500])
+  })
+
+  it('networkError: fetch rejects as it does when it cannot connect', async () => {
+    sts.faults = { networkError: 1 }
+    await expect(sts.fetch('https://sts.amazonaws.com/')).rejects.toThrow(TypeError)
+    sts.faults = { networkError: 1 }
+    await expect(getCallerIdentity(config())).resolves.toMatchObject({ Arn: alice.arn })
+  })
+
+  it('hang: no answer until the caller gives up (the client’s timeout fires)', async () => {
+    sts.faults = { hang: true }
+    const started = Date.now()
+    const err = await failure(getCallerIdentity(config({ timeoutMs: 100, maxAttempts: 1 })))
+    expect(err.code).toBe('TimeoutError')
+    expect(Date.now() - started).toBeLessThan(2000)
+  })
+
+  it('skewMs: the server clock runs ahead; the client learns it from Date and re-signs once', async () => {
+    sts.faults = { skewMs: 30 * 60_000 }
+    await expect(getCallerIdentity(config())).resolves.toMatchObject({ Arn: alice.arn })
+    expect(sts.requests).toHaveLength(2)
+  })
+})
+
+describe('in workerd (Miniflare)', () => {
+  const root = new URL('..', import.meta.url).pathname
+  const worker = (script: string, extra: Record<string, unknown> = {}) =>
+    new Miniflare({
+      compatibilityDate: '2025-09-01',
+      modules: [
+        { type: 'ESModule', path: `${root}worker.mjs`, contents: script },
+        { type: 'ESModule', path: `${root}dist/index.js` },
+        { type: 'ESModule', path: `${root}dist/testing.js` },
+      ],
+      ...extra,
+    })
+
+  it('the local STS runs inside a Worker: createLocalSts and assumeRole with fetch: sts.fetch', async () => {
+    const mf = worker(`
+      import { assumeRole } from './dist/index.js'
+      import { createLocalSts, EXAMPLE_USERS, EXAMPLE_ACCOUNT } from './dist/testing.js'
+      export default {
+        async fetch() {
+          const sts = createLocalSts()
+          const [alice] = EXAMPLE_USERS
+          const out = await assumeRole(
+            { RoleArn: 'arn:aws:iam::' + EXAMPLE_ACCOUNT + ':role/demo', RoleSessionName: 'in-workerd' },
+            { region: 'us-east-1', fetch: sts.fetch,
+              credentials: { accessKeyId: alice.accessKeyId, secretAccessKey: alice.secretAccessKey } },
+          )
+          return Response.json({ arn: out.AssumedRoleUser.Arn, requests: sts.requests.length })
+        },
+      }`)
+    try {
+      const res = await mf.dispatchFetch('http://localhost/')
+      const text = await res.text()
+      expect(res.status, text).toBe(200)
+      expect(JSON.parse(text)).toEqual({
+        arn: `arn:aws:sts::${ACCOUNT}:assumed-role/demo/in-workerd`,
+        requests: 1,
+      })
+    } finally {
+      await mf.dispose()
+    }
+  })
+
+  it('Worker code unchanged, its outbound fetch routed to the local STS (outboundService)', async () => {
+    const sts = createLocalSts()
+    const mf = worker(
+      `
+      import { getCallerIdentity } from './dist/index.js'
+      export default {
+        async fetch(request, env) {
+          const out = await getCallerIdentity({
+            region: 'eu-west-1',
+            credentials: { accessKeyId: env.KEY_ID, secretAccessKey: env.SECRET },
+          })
+          return Response.json(out)
+        },
+      }`,
+      {
+        bindings: { KEY_ID: alice.accessKeyId, SECRET: alice.secretAccessKey },
+        outboundService: (request: Request) => sts.fetch(request),
+      },
+    )
+    try {
+      const res = await mf.dispatchFetch('http://localhost/')
+      const text = await res.text()
+      expect(res.status, text).toBe(200)
+      expect(JSON.parse(text)).toMatchObject({ Arn: alice.arn, Account: ACCOUNT })
+      expect(new URL(sts.requests[0]!.url).hostname).toBe('sts.eu-west-1.amazonaws.com')
+    } finally {
+      await mf.dispose()
+    }
   })
 })

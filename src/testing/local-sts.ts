@@ -188,6 +188,25 @@ const randomText = (length: number, alphabet: string): string =>
     (byte) => alphabet[byte % alphabet.length],
   ).join('')
 
+// A Request of another realm or library (Miniflare's outboundService passes its own class) is
+// copied field by field: the global Request constructor would read it as a URL string.
+const toRequest = async (input: RequestInfo | URL, init?: RequestInit): Promise<Request> => {
+  if (typeof input === 'string' || input instanceof URL || input instanceof Request)
+    return new Request(input, init)
+  const foreign = input as Request
+  let body: ArrayBuffer | undefined
+  if (foreign.method !== 'GET' && foreign.method !== 'HEAD') body = await foreign.arrayBuffer()
+  let signal: AbortSignal | null = null
+  if (foreign.signal instanceof AbortSignal) signal = foreign.signal
+  return new Request(foreign.url, {
+    method: foreign.method,
+    headers: [...foreign.headers],
+    body,
+    signal,
+    ...init,
+  })
+}
+
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 
@@ -241,14 +260,17 @@ export const createLocalSts = (options: LocalStsOptions = {}): LocalSts => {
   // Resolves after `ms`, or at once on stop(); rejects when the request's signal aborts.
   const wait = (ms: number, signal: AbortSignal) =>
     new Promise<void>((resolve, reject) => {
-      const done = () => {
+      const cleanUp = () => {
         clearTimeout(timer)
         waiting.delete(done)
         signal.removeEventListener('abort', abort)
+      }
+      const done = () => {
+        cleanUp()
         resolve()
       }
       const abort = () => {
-        done()
+        cleanUp()
         reject(signal.reason)
       }
       const timer = ms === Infinity ? undefined : setTimeout(done, ms)
@@ -443,7 +465,7 @@ export const createLocalSts = (options: LocalStsOptions = {}): LocalSts => {
   }
 
   return {
-    fetch: (input, init) => answer(new Request(input, init)),
+    fetch: async (input, init) => answer(await toRequest(input, init)),
     get requests() {
       return state.requests
     },
