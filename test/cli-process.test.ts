@@ -129,6 +129,30 @@ describe('dist/cli.js as a process', () => {
     },
   )
 
+  it('a profile whose credential_process runs edge-sts with that same profile stops with 253', async () => {
+    const loopHome = mkdtempSync(join(tmpdir(), 'edge-sts-loop-'))
+    try {
+      mkdirSync(join(loopHome, '.aws'))
+      const command = `${process.execPath} ${cli} assume-role --profile loop --role-arn ${ROLE} --role-session-name loop --output credential-process --no-cache`
+      writeFileSync(
+        join(loopHome, '.aws', 'config'),
+        `[profile loop]\nregion = us-east-1\ncredential_process = ${command}\n`,
+      )
+      const r = await promisify(execFile)(process.execPath, [cli, ...command.split(' ').slice(2)], {
+        env: { PATH: process.env.PATH, HOME: loopHome, AWS_EC2_METADATA_DISABLED: 'true' },
+        timeout: 120_000,
+      }).then(
+        () => ({ status: 0, stderr: '' }),
+        (e) => ({ status: e.code as number, stderr: e.stderr as string }),
+      )
+      expect(r.status).toBe(253)
+      expect(r.stderr).toContain('runs itself 4 levels deep')
+      expect(server.sts.state.requests).toHaveLength(0)
+    } finally {
+      rmSync(loopHome, { recursive: true, force: true })
+    }
+  })
+
   it('the AWS SDK credential_process provider accepts the output', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'edge-sts-sdk-'))
     const saved = { ...process.env }
