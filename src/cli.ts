@@ -155,16 +155,24 @@ interface Run {
   options: Options
   env: Env
   io: CliIo
+  endpoint?: string
   debug: (line: string) => void
 }
 
-// The call itself, from parsed options to printed output.
-const run = async ({ command, options, env, io, debug }: Run, endpoint?: string) => {
-  const now = io.now ?? Date.now
+// Everything the command line decides, checked before anything else is touched (usage errors: 252).
+const planOf = async ({ command, options, env, io }: Run) => {
   const output = outputOf(options, command)
-  const cache = usesCache(options, command, output)
-  const input = await inputOf(options, command, io.readFile ?? readFileFromDisk, env)
-  const profile = single(options, 'profile')
+  return {
+    output,
+    cache: usesCache(options, command, output),
+    input: await inputOf(options, command, io.readFile ?? readFileFromDisk, env),
+    timeoutMs: wholeNumber(options, 'timeout-ms'),
+    maxAttempts: wholeNumber(options, 'max-attempts'),
+  }
+}
+
+// The region and, for signed operations, the source credentials (configuration errors: 253).
+const sourceOf = async ({ command, options, env, io, endpoint, debug }: Run) => {
   const nesting = Number(env[NESTING] ?? 0) || 0
   if (nesting >= MAX_NESTING) {
     throw new CliConfigurationError(
@@ -172,8 +180,11 @@ const run = async ({ command, options, env, io, debug }: Run, endpoint?: string)
     )
   }
   // The credential sources (a credential_process among them) see how deep this run is.
-  const sourceEnv = { ...env, [NESTING]: String(nesting + 1) }
-  const request = { profile, env: sourceEnv, fetch: io.fetch }
+  const request = {
+    profile: single(options, 'profile'),
+    env: { ...env, [NESTING]: String(nesting + 1) },
+    fetch: io.fetch,
+  }
   const region = await sourceRegion({ ...request, region: single(options, 'region') })
   debug(`region ${region}, endpoint ${endpoint ?? `the regional endpoint of ${region}`}`)
   let credentials: Credentials | undefined
@@ -181,31 +192,41 @@ const run = async ({ command, options, env, io, debug }: Run, endpoint?: string)
     credentials = await sourceCredentials(request)
     debug(`source credentials: access key id …${credentials.accessKeyId.slice(-4)}`)
   }
+  return { region, credentials }
+}
+
+// The call itself, from parsed options to printed output, through the disk cache when it is on.
+const run = async (context: Run): Promise<string> => {
+  const { command, env, io, endpoint, debug } = context
+  const now = io.now ?? Date.now
+  const plan = await planOf(context)
+  const { region, credentials } = await sourceOf(context)
   const directory = cacheDirectory(env)
   let diskCache: DiskCache | undefined
-  let key = ''
-  if (cache && directory === undefined)
+  if (plan.cache && directory === undefined) {
     debug('cache: off (no HOME, XDG_CACHE_HOME or EDGE_STS_CACHE_DIR)')
-  if (cache && directory !== undefined) {
-    diskCache = new DiskCache(directory, { files: io.cacheFiles, now, log: debug })
-    key = cacheKey([
-      'edge-sts',
-      command.name,
-      input,
-      credentials?.accessKeyId ?? null,
-      region,
-      endpoint ?? null,
-    ])
-    const cached = await diskCache.get(key)
-    if (cached !== undefined) return print(cached, output)
   }
-  command.complete?.(input, now())
-  const result = await command.call(input, {
+  if (plan.cache && directory !== undefined) {
+    diskCache = new DiskCache(directory, { files: io.cacheFiles, now, log: debug })
+  }
+  // Everything that shapes the call; defaults this CLI fills in are not part of it.
+  const key = cacheKey([
+    'edge-sts',
+    command.name,
+    plan.input,
+    credentials?.accessKeyId ?? null,
+    region,
+    endpoint ?? null,
+  ])
+  const cached = await diskCache?.get(key)
+  if (cached !== undefined) return print(cached, plan.output)
+  command.complete?.(plan.input, now())
+  const result = await command.call(plan.input, {
     credentials,
     region,
     endpoint,
-    timeoutMs: wholeNumber(options, 'timeout-ms'),
-    maxAttempts: wholeNumber(options, 'max-attempts'),
+    timeoutMs: plan.timeoutMs,
+    maxAttempts: plan.maxAttempts,
     fetch: tracedFetch(io.fetch ?? ((url, init) => fetch(url, init)), debug),
   })
   const requestId = (result as { RequestId?: string }).RequestId
@@ -214,7 +235,7 @@ const run = async ({ command, options, env, io, debug }: Run, endpoint?: string)
   if (diskCache !== undefined && expiration !== undefined) {
     await diskCache.set(key, result, expiration)
   }
-  return print(result, output)
+  return print(result, plan.output)
 }
 
 /**
@@ -260,7 +281,7 @@ export async function main(argv: string[], env: Env, io: CliIo): Promise<number>
       throw new CliUsageError('must be on, off or auto', '--color')
     }
     endpoint = endpointOf(options, env)
-    io.stdout(await run({ command, options, env, io, debug }, endpoint))
+    io.stdout(await run({ command, options, env, io, endpoint, debug }))
     return EXIT_OK
   } catch (error) {
     const { status, message } = report(error, {
