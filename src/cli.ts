@@ -17,7 +17,13 @@ import { commandHelp, programHelp } from './cli/help.ts'
 import { OUTPUTS, toCredentialProcess, toEnv, toJson, type Output } from './cli/output.ts'
 import { report } from './cli/report.ts'
 import { CliConfigurationError, CliUsageError, EXIT_OK, EXIT_USAGE } from './cli/usage.ts'
-import { toParameter, type ReadFile } from './cli/values.ts'
+import {
+  conformMember,
+  loadParameterFile,
+  skeletonOf,
+  toParameter,
+  type ReadFile,
+} from './cli/values.ts'
 
 /** Where the command writes, and what it uses of the world; everything but the streams has a default. */
 export interface CliIo {
@@ -69,33 +75,91 @@ const outputOf = (options: Options, command: Command): Output => {
   return output as Output
 }
 
+// The members of --cli-input-json (JSON, or file://), checked like options; options override them.
+const jsonInputOf = async (
+  options: Options,
+  command: Command,
+  readFile: ReadFile,
+  env: Env,
+): Promise<Record<string, unknown>> => {
+  const words = options.get('cli-input-json')
+  if (words === undefined) return {}
+  const option = '--cli-input-json'
+  const text = await loadParameterFile(option, words[0]!, readFile, env)
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    throw new CliUsageError(`invalid JSON (${(error as Error).message})`, option)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new CliUsageError("must be a JSON object of the operation's parameters", option)
+  }
+  const input: Record<string, unknown> = {}
+  const members = command.parameters.map((parameter) => parameter.member)
+  for (const [member, memberValue] of Object.entries(value)) {
+    const parameter = command.parameters.find((p) => p.member === member)
+    if (parameter === undefined) {
+      throw new CliUsageError(
+        `unknown parameter "${member}", must be one of: ${members.join(', ')}`,
+        option,
+      )
+    }
+    input[member] = conformMember(option, member, parameter.shape, memberValue)
+  }
+  return input
+}
+
 const inputOf = async (
   options: Options,
   command: Command,
   readFile: ReadFile,
   env: Env,
 ): Promise<Record<string, unknown>> => {
+  const fromJson = await jsonInputOf(options, command, readFile, env)
   const missing = command.parameters
-    .filter((parameter) => parameter.required === true && !options.has(parameter.option))
+    .filter((parameter) => parameter.required === true)
+    .filter(
+      (parameter) => !options.has(parameter.option) && !Object.hasOwn(fromJson, parameter.member),
+    )
     .map((parameter) => `--${parameter.option}`)
   if (missing.length > 0) {
     throw new CliUsageError(`the following arguments are required: ${missing.join(', ')}`)
   }
+  // In the commands table's order, so the cache key does not depend on the order of the options.
   const input: Record<string, unknown> = {}
   for (const parameter of command.parameters) {
     const words = options.get(parameter.option)
-    if (words === undefined) continue
-    const option = `--${parameter.option}`
-    input[parameter.member] = await toParameter(
-      option,
-      parameter.member,
-      parameter.shape,
-      words,
-      readFile,
-      env,
-    )
+    if (words !== undefined) {
+      const option = `--${parameter.option}`
+      input[parameter.member] = await toParameter(
+        option,
+        parameter.member,
+        parameter.shape,
+        words,
+        readFile,
+        env,
+      )
+    } else if (Object.hasOwn(fromJson, parameter.member)) {
+      input[parameter.member] = fromJson[parameter.member]
+    }
   }
   return input
+}
+
+// --generate-cli-skeleton [input]: the operation's parameters with empty values, for --cli-input-json.
+const skeleton = (options: Options, command: Command): string => {
+  const kind = options.get('generate-cli-skeleton')![0] ?? 'input'
+  if (kind !== 'input') {
+    throw new CliUsageError(
+      'only input skeletons are made (output: see --help)',
+      '--generate-cli-skeleton',
+    )
+  }
+  const members: Record<string, unknown> = {}
+  for (const parameter of command.parameters)
+    members[parameter.member] = skeletonOf(parameter.shape)
+  return JSON.stringify(members, null, 4) + '\n'
 }
 
 // Whether the cache is used: always for credential_process output (unless --no-cache), else on --cache.
@@ -274,6 +338,10 @@ export async function main(argv: string[], env: Env, io: CliIo): Promise<number>
     }
     if (options.has('help')) {
       io.stdout(commandHelp(command))
+      return EXIT_OK
+    }
+    if (options.has('generate-cli-skeleton')) {
+      io.stdout(skeleton(options, command))
       return EXIT_OK
     }
     const color = single(options, 'color')

@@ -486,6 +486,52 @@ describe('every STS operation is a command', () => {
     expect(requests()).toHaveLength(0)
   })
 
+  it('--cli-input-json: members checked like options, options override, unknown members refused', async () => {
+    const input = JSON.stringify({
+      RoleArn: ROLE,
+      RoleSessionName: 'json',
+      Tags: [{ Key: 'a', Value: 'b' }],
+    })
+    expect(
+      (await run(['assume-role', '--cli-input-json', input, '--role-session-name', 'flag'])).status,
+    ).toBe(0)
+    expect(params()).toMatchObject({
+      RoleArn: ROLE,
+      RoleSessionName: 'flag',
+      'Tags.member.1.Key': 'a',
+    })
+    for (const [json, message] of [
+      ['{"RoleArn": 1}', /--cli-input-json: RoleArn must be a string, not a number/],
+      ['{"Bogus": ""}', /--cli-input-json: unknown parameter "Bogus", must be one of: RoleArn, /],
+      ['[]', /--cli-input-json: must be a JSON object/],
+      ['{', /--cli-input-json: invalid JSON/],
+    ] as const) {
+      const r = await run(['assume-role', '--cli-input-json', json])
+      expect(r.status).toBe(252)
+      expect(r.stderr).toMatch(message)
+    }
+    expect(requests()).toHaveLength(1)
+  })
+
+  it('--generate-cli-skeleton: the parameters with empty values, for commands the AWS CLI 2.9 lacks too', async () => {
+    const r = await run(['get-web-identity-token', '--generate-cli-skeleton'])
+    expect(JSON.parse(r.stdout)).toEqual({
+      Audience: [''],
+      SigningAlgorithm: '',
+      DurationSeconds: 0,
+      SubjectMode: '',
+      Scope: '',
+      Tags: [{ Key: '', Value: '' }],
+    })
+    expect((await run(['assume-root', '--generate-cli-skeleton', 'output'])).status).toBe(252)
+    expect(requests()).toHaveLength(0)
+  })
+
+  it('`help` as a word asks for help, as with the AWS CLI', async () => {
+    expect((await run(['help'])).stdout).toContain('Usage: edge-sts <command>')
+    expect((await run(['assume-role', 'help'])).stdout).toContain('Usage: edge-sts assume-role')
+  })
+
   it('--version prints the version and the runtime', async () => {
     const r = await run(['--version'], env, { version: '9.8.7' })
     expect(r).toEqual({

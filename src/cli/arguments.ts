@@ -4,8 +4,8 @@
 // command (`edge-sts --region eu-west-1 assume-role …`); `edge-sts sts assume-role …` works too.
 import { CliUsageError } from './usage.ts'
 
-/** How many words an option takes. */
-export type Arity = 'flag' | 'one' | 'many'
+/** How many words an option takes (`optional`: one, when the next word is not an option). */
+export type Arity = 'flag' | 'one' | 'many' | 'optional'
 
 /** The options in effect: the flag name (no dashes) and its words. */
 export type Options = Map<string, string[]>
@@ -30,6 +30,8 @@ export const GLOBAL_OPTIONS: Record<string, Arity> = {
   'max-attempts': 'one',
   help: 'flag',
   version: 'flag',
+  'cli-input-json': 'one',
+  'generate-cli-skeleton': 'optional',
   // Accepted and without effect: this CLI never pages, prompts or colours.
   'no-cli-pager': 'flag',
   'no-paginate': 'flag',
@@ -47,9 +49,7 @@ export const UNSUPPORTED: Record<string, string> = {
     'give the runtime your CA (NODE_EXTRA_CA_CERTS for Node and Bun, DENO_CERT for Deno)',
   'no-sign-request':
     'assume-role-with-saml and assume-role-with-web-identity are sent unsigned already; the other operations need a signature',
-  'cli-input-json': 'give the parameters as options',
-  'cli-input-yaml': 'give the parameters as options',
-  'generate-cli-skeleton': 'see `edge-sts <command> --help` for the parameters',
+  'cli-input-yaml': 'there is no YAML reader: use --cli-input-json',
   'cli-read-timeout': 'use --timeout-ms (the limit of each attempt, response included)',
   'cli-connect-timeout': 'use --timeout-ms (the limit of each attempt, response included)',
   'cli-binary-format': 'STS has no binary parameters',
@@ -78,7 +78,8 @@ export const parseCommandLine = (
   while (index < words.length) {
     const word = words[index]!
     index++
-    if (word === '-h') {
+    // `edge-sts help`, `edge-sts assume-role help`: the AWS CLI's way of asking.
+    if (word === '-h' || word === 'help') {
       options.set('help', [])
       continue
     }
@@ -107,6 +108,13 @@ export const parseCommandLine = (
     if (arity === 'flag') {
       if (inline !== undefined) throw new CliUsageError('takes no value', `--${given}`)
       options.set(name, [])
+      continue
+    }
+    if (arity === 'optional' && inline === undefined) {
+      const next = words[index]
+      const takesNext = next !== undefined && !next.startsWith('-') && command !== undefined
+      options.set(name, takesNext ? [next] : [])
+      if (takesNext) index++
       continue
     }
     if (inline !== undefined) {

@@ -41,6 +41,22 @@ const jsonExample = (shape: Shape): string => {
   return `{${members.join(', ')}}`
 }
 
+/** The empty value of a shape, as `--generate-cli-skeleton` prints it: "", 0, [item], {members}. */
+export const skeletonOf = (shape: Shape): unknown => {
+  if (shape.type === 'string') return ''
+  if (shape.type === 'integer') return 0
+  if (shape.type === 'list') return [skeletonOf(shape.member)]
+  const members: Record<string, unknown> = {}
+  for (const [name, member] of Object.entries(shape.members)) members[name] = skeletonOf(member)
+  return members
+}
+
+/**
+ * Checks one member given in `--cli-input-json` against its shape (the same rules as the options).
+ */
+export const conformMember = (option: string, member: string, shape: Shape, value: unknown) =>
+  conform(option, shape, value, member)
+
 const expandPath = (path: string, env: Record<string, string | undefined>): string => {
   // As the AWS CLI does: a leading ~ is the home directory, $NAME and ${NAME} are variables.
   let expanded = path.replace(/\$(\w+)|\$\{(\w+)\}/g, (whole, plain?: string, braced?: string) => {
