@@ -14,7 +14,16 @@ import { cacheDirectory, cacheKey, DiskCache, expirationOf, type CacheFiles } fr
 import { COMMANDS, findCommand, type Command } from './cli/commands.ts'
 import { sourceCredentials, sourceRegion } from './cli/credentials.ts'
 import { commandHelp, programHelp } from './cli/help.ts'
-import { OUTPUTS, toCredentialProcess, toEnv, toJson, type Output } from './cli/output.ts'
+import {
+  OUTPUTS,
+  printable,
+  toCredentialProcess,
+  toEnv,
+  toJson,
+  toText,
+  type Output,
+} from './cli/output.ts'
+import { compileQuery, type Query } from './cli/query.ts'
 import { report } from './cli/report.ts'
 import { CliConfigurationError, CliUsageError, EXIT_OK, EXIT_USAGE } from './cli/usage.ts'
 import {
@@ -69,8 +78,9 @@ const outputOf = (options: Options, command: Command): Output => {
   if (!(OUTPUTS as readonly string[]).includes(output)) {
     throw new CliUsageError(`must be one of ${OUTPUTS.join(', ')}`, '--output')
   }
-  if (output !== 'json' && command.returns !== 'credentials') {
-    throw new CliUsageError(`${command.name} returns no credentials: use json`, '--output')
+  const credentialsOnly = output === 'env' || output === 'credential-process'
+  if (credentialsOnly && command.returns !== 'credentials') {
+    throw new CliUsageError(`${command.name} returns no credentials: use json or text`, '--output')
   }
   return output as Output
 }
@@ -207,8 +217,24 @@ const tracedFetch = (base: typeof fetch, debug: (line: string) => void): typeof 
   }
 }
 
-const print = (result: object, output: Output): string => {
+// --query applies to the json and text outputs, which print what it selects.
+const queryOf = (options: Options, output: Output): Query | undefined => {
+  const text = single(options, 'query')
+  if (text === undefined) return undefined
+  if (output !== 'json' && output !== 'text') {
+    throw new CliUsageError(`applies to --output json and text, not ${output}`, '--query')
+  }
+  return compileQuery(text)
+}
+
+const print = (result: object, output: Output, query?: Query): string => {
   const credentials = (result as { Credentials?: StsCredentials }).Credentials
+  if (query !== undefined) {
+    const selected = query(printable(result))
+    if (output === 'text') return toText(selected)
+    return JSON.stringify(selected, null, 4) + '\n'
+  }
+  if (output === 'text') return toText(printable(result))
   if (output === 'json' || credentials === undefined) return toJson(result)
   if (output === 'env') return toEnv(credentials)
   return toCredentialProcess(credentials)
@@ -228,6 +254,7 @@ const planOf = async ({ command, options, env, io }: Run) => {
   const output = outputOf(options, command)
   return {
     output,
+    query: queryOf(options, output),
     cache: usesCache(options, command, output),
     input: await inputOf(options, command, io.readFile ?? readFileFromDisk, env),
     timeoutMs: wholeNumber(options, 'timeout-ms'),
@@ -283,7 +310,7 @@ const run = async (context: Run): Promise<string> => {
     endpoint ?? null,
   ])
   const cached = await diskCache?.get(key)
-  if (cached !== undefined) return print(cached, plan.output)
+  if (cached !== undefined) return print(cached, plan.output, plan.query)
   command.complete?.(plan.input, now())
   const result = await command.call(plan.input, {
     credentials,
@@ -299,7 +326,7 @@ const run = async (context: Run): Promise<string> => {
   if (diskCache !== undefined && expiration !== undefined) {
     await diskCache.set(key, result, expiration)
   }
-  return print(result, plan.output)
+  return print(result, plan.output, plan.query)
 }
 
 /**

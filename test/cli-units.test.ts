@@ -1,13 +1,15 @@
 // Small parts of the CLI on their own: the time format against Python's isoformat() (what the AWS CLI
 // prints), the cache directory's fallbacks, and the disk cache's trust and expiry rules.
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { cacheDirectory, DiskCache } from '../src/cli/cache.ts'
-import { awsTimestamp } from '../src/cli/output.ts'
+import { awsTimestamp, toText } from '../src/cli/output.ts'
+import { compileQuery } from '../src/cli/query.ts'
+import { CliUsageError } from '../src/cli/usage.ts'
 
 describe('awsTimestamp', () => {
   it("matches Python's datetime.isoformat() of the same UTC time, with and without a fraction", async () => {
@@ -89,5 +91,97 @@ describe('DiskCache', () => {
     await stranger.set('k2', value, value.Credentials.Expiration)
     expect(readdirSync(directory)).toEqual(['k.json'])
     expect(lines.join('\n')).toMatch(/not a private file of this user[^]*not written \(EPERM\)/)
+  })
+})
+
+describe('compileQuery agrees with JMESPath (the jmespath package the AWS CLI uses)', () => {
+  const data = {
+    Credentials: {
+      AccessKeyId: 'ASIA1',
+      SecretAccessKey: 's',
+      Expiration: '2026-12-01T07:10:09+00:00',
+    },
+    AssumedRoleUser: { Arn: 'arn:aws:sts::1:assumed-role/r/s', AssumedRoleId: 'AROA:s' },
+    PackedPolicySize: 3,
+    'Odd Key': { x: 1 },
+    List: ['a', 'b', { c: 'd' }],
+  }
+  const expressions = [
+    'Credentials',
+    'Credentials.AccessKeyId',
+    'Credentials.[AccessKeyId, SecretAccessKey, Nope]',
+    '[PackedPolicySize, AssumedRoleUser.Arn]',
+    '{id: Credentials.AccessKeyId, size: PackedPolicySize, none: Nope.Deeper}',
+    'Nope',
+    'Nope.[a, b]',
+    'Nope.{a: b}',
+    '"Odd Key".x',
+    'List[0]',
+    'List[-1].c',
+    'List[5]',
+    'Credentials[0]',
+    '[0]',
+    'List[2].{c: c}',
+    ' Credentials . AccessKeyId ',
+  ]
+
+  it('on paths, indexes, multi-select lists and hashes, missing members included', async () => {
+    const program =
+      'import json, sys, jmespath\n' +
+      'request = json.load(sys.stdin)\n' +
+      'print(json.dumps([jmespath.search(e, request["data"]) for e in request["expressions"]]))'
+    const child = promisify(execFile)('python3', ['-c', program])
+    child.child.stdin!.end(JSON.stringify({ data, expressions }))
+    const expected = JSON.parse((await child).stdout)
+    expect(expressions.map((e) => compileQuery(e)(data))).toEqual(expected)
+    expect(expected[2]).toEqual(['ASIA1', 's', null])
+  })
+
+  it.each([
+    'Credentials[*]',
+    'List[]',
+    'List[?c]',
+    'length(List)',
+    'a | b',
+    'List[0:1]',
+    'a[b]',
+    '`1`',
+    "'raw'",
+    'a.',
+  ])('refuses %s with a usage error', (expression) => {
+    expect(() => compileQuery(expression)).toThrow(CliUsageError)
+  })
+})
+
+describe('toText agrees with the AWS CLI text formatter', () => {
+  it('on structures, lists of structures, nested lists and scalars', async () => {
+    const values = [
+      { b: 1, a: 'x', n: { z: 2, y: [1, 2] }, l: [{ k: 1 }, { k: 2, j: 3 }] },
+      ['a', 'b', ['c', 'd']],
+      [{ e: 1 }, { e: 2, f: [1] }],
+      [['x', 'y'], 'z'],
+      'scalar',
+      null,
+      7,
+      [],
+      {},
+    ]
+    const program =
+      'import json, sys, io\n' +
+      'from awscli.text import format_text\n' +
+      'out = []\n' +
+      'for value in json.load(sys.stdin):\n' +
+      '    stream = io.StringIO()\n' +
+      '    format_text(value, stream)\n' +
+      '    out.append(stream.getvalue())\n' +
+      'print(json.dumps(out))'
+    const python = readFileSync('/usr/bin/aws', 'utf8')
+      .split('\n')[0]!
+      .replace(/^#!\s*/, '')
+    const child = promisify(execFile)(python, ['-c', program])
+    child.child.stdin!.end(JSON.stringify(values))
+    const expected = JSON.parse((await child).stdout)
+    expect(values.map(toText)).toEqual(expected)
+    expect(expected[0]).toContain('N\t2\n')
   })
 })

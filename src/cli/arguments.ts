@@ -23,6 +23,7 @@ export const GLOBAL_OPTIONS: Record<string, Arity> = {
   'endpoint-url': 'one',
   profile: 'one',
   output: 'one',
+  query: 'one',
   debug: 'flag',
   cache: 'flag',
   'no-cache': 'flag',
@@ -41,8 +42,6 @@ export const GLOBAL_OPTIONS: Record<string, Arity> = {
 
 /** AWS CLI options this CLI does not have, and why (a usage error says so). */
 export const UNSUPPORTED: Record<string, string> = {
-  query:
-    'JMESPath filtering is not built in; pipe the JSON output to a JSON tool (jq -r .Credentials.AccessKeyId)',
   'no-verify-ssl':
     'TLS verification cannot be turned off portably across Node, Deno and Bun; point the runtime at your CA instead',
   'ca-bundle':

@@ -8,8 +8,11 @@ const COMMON = `Options of every command:
                            the profile's region)
   --endpoint-url URL       the STS endpoint (default: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL);
                            --endpoint is the same
-  --output FORMAT          json (default), env (export lines) or credential-process;
+  --output FORMAT          json (default), text, env (export lines) or credential-process;
                            --format is the same
+  --query EXPRESSION       JMESPath paths, indexes, [a, b] and {name: a}, for json and text
+  --cli-input-json JSON    the parameters as a JSON object (or file://); options override it
+  --generate-cli-skeleton  print that JSON object with empty values
   --cache / --no-cache     keep results on disk and reuse them while more than 15 minutes remain
                            (on by default for --output credential-process)
   --timeout-ms MS          time limit of each attempt (default 10000)
