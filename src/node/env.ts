@@ -11,9 +11,10 @@ import {
 /**
  * Credentials from the environment, as the AWS SDK v3 `fromEnv`: `AWS_ACCESS_KEY_ID` and
  * `AWS_SECRET_ACCESS_KEY` (both set and not blank), with `AWS_SESSION_TOKEN`,
- * `AWS_CREDENTIAL_EXPIRATION` (an ISO 8601 date) and `AWS_ACCOUNT_ID` when set. The variables are
- * read on every call. Rejects with a {@link CredentialsError}: `CredentialsNotFound` (with
- * `tryNextLink`) when the keys are not both set, `InvalidProfile` when the expiration is not a date.
+ * `AWS_CREDENTIAL_EXPIRATION` (an ISO 8601 date), `AWS_ACCOUNT_ID` and `AWS_CREDENTIAL_SCOPE`
+ * when set. The variables are read on every call. Rejects with a {@link CredentialsError}:
+ * `CredentialsNotFound` (with `tryNextLink`) when the keys are not both set, `InvalidProfile` when
+ * the expiration is not a date.
  *
  * @example
  * const credentials = await fromEnv()()
@@ -46,6 +47,8 @@ export const fromEnv = (options: SourceOptions = {}): NodeCredentialProvider => 
     }
     const accountId = envValue(env, 'AWS_ACCOUNT_ID')
     if (accountId !== undefined) identity.accountId = accountId
+    const credentialScope = envValue(env, 'AWS_CREDENTIAL_SCOPE')
+    if (credentialScope !== undefined) identity.credentialScope = credentialScope
     return identity
   }
 }

@@ -17,6 +17,7 @@ import {
   resolveProfileChain,
   type BaseSource,
   type NamedCredentialSource,
+  type ProfileChain,
   type RoleHop,
 } from './profile-chain.ts'
 import type { NodeCredentialIdentity, NodeCredentialProvider } from './provider.ts'
@@ -29,6 +30,7 @@ import {
   selectedProfileName,
   serviceEndpoint,
   type ParsedProfileFile,
+  type SharedConfigFiles,
 } from './shared-files.ts'
 import { resolveSsoCredentials } from './sso.ts'
 
@@ -267,6 +269,25 @@ const assumeHop = async (
   return withAccount(output.Credentials, output.AssumedRoleUser?.Arn)
 }
 
+// A selected profile that is not there: say where it was looked for.
+const chainWithFileNames = (files: SharedConfigFiles, profileName: string): ProfileChain => {
+  try {
+    return resolveProfileChain(files, profileName)
+  } catch (error) {
+    if (
+      !(error instanceof CredentialsError) ||
+      error.code !== 'ProfileNotFound' ||
+      !error.tryNextLink
+    )
+      throw error
+    throw new CredentialsError(
+      error.code,
+      `${error.message} (looked in ${files.configFile} and ${files.credentialsFile})`,
+      { tryNextLink: true },
+    )
+  }
+}
+
 /**
  * The credentials of a profile, read from the files on each call (file contents are not cached).
  * See {@link fromIni}.
@@ -277,7 +298,7 @@ export const resolveIniCredentials = async (
   const env = options.env ?? process.env
   const files = await loadSharedConfigFiles(options)
   const profileName = selectedProfileName(options)
-  const chain = resolveProfileChain(files, profileName)
+  const chain = chainWithFileNames(files, profileName)
   const sts = stsConfigFor(files, profileName, env, options)
   let credentials = await baseCredentials(chain.base, files, profileName, sts, options)
   for (const hop of chain.roles) credentials = await assumeHop(hop, credentials, sts, options)

@@ -10,6 +10,8 @@ import type { Environment, SourceOptions } from './options.ts'
 export interface NodeCredentialIdentity extends AwsCredentialIdentity {
   /** The AWS account the credentials belong to (`AWS_ACCOUNT_ID`, `AccountId`, `aws_account_id`). */
   accountId?: string
+  /** The credential scope (`AWS_CREDENTIAL_SCOPE`), as the AWS SDK v3 `fromEnv` reads it. */
+  credentialScope?: string
 }
 
 /** A function that returns fresh credentials, as every source of `edge-sts/node` does. */

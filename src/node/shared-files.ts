@@ -148,17 +148,27 @@ const parseError = (file: string, line: number, problem: string, fix: string): C
     `could not parse profile file ${file} at line ${line}: ${problem}. ${fix}`,
   )
 
-/** Where the properties of the current section go; `ignored` sections parse but are dropped. */
-interface CurrentSection {
-  properties: ProfileSection
-}
-
 /** The property that indented lines continue. */
 interface CurrentProperty {
   section: ProfileSection
   name: string
   /** Defined with an empty value: the indented lines are `name = value` sub-properties. */
   hasSubProperties: boolean
+}
+
+/** Where a parse error is: the file and the 1-based line. */
+interface Position {
+  file: string
+  line: number
+}
+
+/** What a file has produced so far. */
+interface ParseState extends ParsedProfileFile {
+  kind: ProfileFileKind
+  /** `[default]` of a config file, kept apart until we know whether `[profile default]` exists. */
+  bareDefault: ProfileSection
+  hasBareDefault: boolean
+  hasPrefixedDefault: boolean
 }
 
 const isBlank = (line: string): boolean => line.trim() === ''
@@ -171,168 +181,171 @@ const isIndented = (line: string): boolean => line.startsWith(' ') || line.start
 // An inline comment starts at `#` or `;` preceded by whitespace; `value;x` keeps `;x`.
 const withoutInlineComment = (value: string): string => value.replace(/\s[#;].*$/, '')
 
-/** The `[...]` part of a section line and what follows it. */
-const sectionHeader = (line: string, file: string, lineNumber: number): string => {
+/** The name inside `[...]`; only a comment may follow the `]`. */
+const sectionHeader = (line: string, at: Position): string => {
   const trimmed = line.trim()
   const close = trimmed.indexOf(']')
   if (close === -1)
-    throw parseError(file, lineNumber, "Profile definition must end with ']'", 'Close the header')
+    throw parseError(at.file, at.line, "Profile definition must end with ']'", 'Close the header')
   const rest = trimmed.slice(close + 1).trim()
   if (rest !== '' && !rest.startsWith('#') && !rest.startsWith(';'))
     throw parseError(
-      file,
-      lineNumber,
+      at.file,
+      at.line,
       "Unexpected text after ']'",
       'Only a comment (starting with # or ;) may follow a section header',
     )
   return trimmed.slice(1, close).trim()
 }
 
-/** `profile  name` → `name` when `line` starts with `prefix` and whitespace, else `undefined`. */
+/** `profile  name` → `name` when `header` starts with `prefix` and whitespace, else `undefined`. */
 const afterPrefix = (header: string, prefix: string): string | undefined => {
   const match = new RegExp(`^${prefix}[ \\t]+(.*)$`).exec(header)
   if (match === null) return undefined
   return match[1].trim()
 }
 
+const sectionIn = (sections: Sections, name: string): ProfileSection => {
+  if (!Object.hasOwn(sections, name)) sections[name] = newSection()
+  return sections[name]
+}
+
+/**
+ * Where the properties under a header go. Sections that do not count (invalid names, a bare
+ * `[name]` in a config file, `[profile name]` in a credentials file) get a throwaway object: their
+ * lines are still checked, their properties dropped.
+ */
+const openSection = (header: string, state: ParseState): ProfileSection => {
+  if (state.kind === 'credentials') {
+    if (!isValidName(header)) return newSection()
+    return sectionIn(state.profiles, header)
+  }
+  if (header === 'default') {
+    state.hasBareDefault = true
+    return state.bareDefault
+  }
+  const prefixes: [string, Sections][] = [
+    ['profile', state.profiles],
+    ['sso-session', state.ssoSessions],
+    ['services', state.services],
+  ]
+  for (const [prefix, sections] of prefixes) {
+    const name = afterPrefix(header, prefix)
+    if (name === undefined) continue
+    if (!isValidName(name)) return newSection()
+    if (prefix === 'profile' && name === 'default') state.hasPrefixedDefault = true
+    return sectionIn(sections, name)
+  }
+  // A bare `[name]` in a config file is not a profile (the AWS CLI ignores it too).
+  return newSection()
+}
+
+/**
+ * Appends an indented line to the property above it, trimmed and otherwise as written (as the
+ * cross-SDK parser does). Under a property with an empty value the line must be a `name = value`
+ * sub-property ({@link subPropertiesOf} reads them).
+ */
+const continueProperty = (property: CurrentProperty, line: string, at: Position): void => {
+  const continuation = line.trim()
+  if (property.hasSubProperties) {
+    const equals = continuation.indexOf('=')
+    if (equals === -1)
+      throw parseError(
+        at.file,
+        at.line,
+        "Expected an '=' sign defining a sub-property",
+        'Write indented sub-properties as name = value',
+      )
+    if (continuation.slice(0, equals).trim() === '')
+      throw parseError(
+        at.file,
+        at.line,
+        'Sub-property did not have a name',
+        'Write indented sub-properties as name = value',
+      )
+  }
+  property.section[property.name] += `\n${continuation}`
+}
+
+/** Reads `name = value` (name lower case, inline comment removed) into `section`. */
+const defineProperty = (section: ProfileSection, line: string, at: Position): CurrentProperty => {
+  const equals = line.indexOf('=')
+  if (equals === -1)
+    throw parseError(
+      at.file,
+      at.line,
+      "Expected an '=' sign defining a property",
+      'Write properties as name = value',
+    )
+  const name = line.slice(0, equals).trim().toLowerCase()
+  if (name === '')
+    throw parseError(
+      at.file,
+      at.line,
+      'Property did not have a name',
+      'Write properties as name = value',
+    )
+  const value = withoutInlineComment(line.slice(equals)).slice(1).trim()
+  // Properties with invalid names are dropped; their continuation lines go with them.
+  const target = isValidName(name) ? section : newSection()
+  target[name] = value
+  return { section: target, name, hasSubProperties: value === '' }
+}
+
 /**
  * Parses one config or credentials file. Throws a {@link CredentialsError} `InvalidConfigFile`
- * naming `fileName` and the line for text that cannot be read (a property outside a section, a
- * header without `]`, a property without `=` or without a name, an indented line with nothing to
- * continue). Sections and properties with invalid names are ignored, as are `[name]` sections of a
- * config file other than `[default]` and `[profile name]` sections of a credentials file. In a
- * config file, `[profile default]` wins over `[default]` wherever it appears.
+ * naming `fileName` and the line (never its text) for what cannot be read: a property outside a
+ * section, a header without `]`, a property without `=` or without a name, an indented line with
+ * nothing to continue. Sections and properties with invalid names are ignored, as are `[name]`
+ * sections of a config file other than `[default]` and `[profile name]` sections of a credentials
+ * file. In a config file, `[profile default]` wins over `[default]` wherever it appears.
  */
 export const parseProfileFile = (
   text: string,
   kind: ProfileFileKind,
   fileName: string,
 ): ParsedProfileFile => {
-  const profiles = newSections()
-  const ssoSessions = newSections()
-  const services = newSections()
-  // `[default]` of a config file, kept apart until we know whether `[profile default]` exists.
-  const bareDefault = newSection()
-  let hasPrefixedDefault = false
-  let hasBareDefault = false
-  let section: CurrentSection | undefined
+  const state: ParseState = {
+    kind,
+    profiles: newSections(),
+    ssoSessions: newSections(),
+    services: newSections(),
+    bareDefault: newSection(),
+    hasBareDefault: false,
+    hasPrefixedDefault: false,
+  }
+  let section: ProfileSection | undefined
   let property: CurrentProperty | undefined
-
-  const open = (sections: Sections, name: string): CurrentSection => {
-    if (!Object.hasOwn(sections, name)) sections[name] = newSection()
-    return { properties: sections[name] }
-  }
-
-  const openSection = (header: string): CurrentSection => {
-    const ignored: CurrentSection = { properties: newSection() }
-    if (kind === 'credentials') {
-      if (!isValidName(header)) return ignored
-      return open(profiles, header)
-    }
-    if (header === 'default') {
-      hasBareDefault = true
-      return { properties: bareDefault }
-    }
-    const profileName = afterPrefix(header, 'profile')
-    if (profileName !== undefined) {
-      if (!isValidName(profileName)) return ignored
-      if (profileName === 'default') hasPrefixedDefault = true
-      return open(profiles, profileName)
-    }
-    const sessionName = afterPrefix(header, 'sso-session')
-    if (sessionName !== undefined) {
-      if (!isValidName(sessionName)) return ignored
-      return open(ssoSessions, sessionName)
-    }
-    const servicesName = afterPrefix(header, 'services')
-    if (servicesName !== undefined) {
-      if (!isValidName(servicesName)) return ignored
-      return open(services, servicesName)
-    }
-    // A bare `[name]` in a config file is not a profile (the AWS CLI ignores it too).
-    return ignored
-  }
-
   const lines = text.split(/\r?\n/)
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]
-    const lineNumber = index + 1
+    const at: Position = { file: fileName, line: index + 1 }
     if (isBlank(line) || isComment(line)) continue
-
     if (line.trimStart().startsWith('[')) {
-      section = openSection(sectionHeader(line, fileName, lineNumber))
+      section = openSection(sectionHeader(line, at), state)
       property = undefined
-      continue
-    }
-
-    if (section === undefined)
+    } else if (section === undefined) {
       throw parseError(
-        fileName,
-        lineNumber,
+        at.file,
+        at.line,
         'Expected a profile definition',
         'Put properties under a section header such as [profile name] (config) or [name] (credentials)',
       )
-
-    if (isIndented(line)) {
-      if (property === undefined)
-        throw parseError(
-          fileName,
-          lineNumber,
-          'Expected a property definition, found continuation',
-          'An indented line continues the property above it: remove the indentation',
-        )
-      const continuation = line.trim()
-      if (property.hasSubProperties) {
-        const equals = continuation.indexOf('=')
-        if (equals === -1)
-          throw parseError(
-            fileName,
-            lineNumber,
-            "Expected an '=' sign defining a sub-property",
-            'Write indented sub-properties as name = value',
-          )
-        const subName = continuation.slice(0, equals).trim()
-        if (subName === '')
-          throw parseError(
-            fileName,
-            lineNumber,
-            'Sub-property did not have a name',
-            'Write indented sub-properties as name = value',
-          )
-        const subValue = continuation.slice(equals + 1).trim()
-        const definition = subValue === '' ? `${subName} =` : `${subName} = ${subValue}`
-        property.section[property.name] += `\n${definition}`
-      } else {
-        property.section[property.name] += `\n${continuation}`
-      }
-      continue
+    } else if (!isIndented(line)) {
+      property = defineProperty(section, line, at)
+    } else if (property === undefined) {
+      throw parseError(
+        at.file,
+        at.line,
+        'Expected a property definition, found continuation',
+        'An indented line continues the property above it: remove the indentation',
+      )
+    } else {
+      continueProperty(property, line, at)
     }
-
-    const equals = line.indexOf('=')
-    if (equals === -1)
-      throw parseError(
-        fileName,
-        lineNumber,
-        "Expected an '=' sign defining a property",
-        'Write properties as name = value',
-      )
-    const name = line.slice(0, equals).trim().toLowerCase()
-    if (name === '')
-      throw parseError(
-        fileName,
-        lineNumber,
-        'Property did not have a name',
-        'Write properties as name = value',
-      )
-    const value = withoutInlineComment(line.slice(equals)).slice(1).trim()
-    // Properties with invalid names are dropped; their continuation lines go with them.
-    const target = isValidName(name) ? section.properties : newSection()
-    target[name] = value
-    property = { section: target, name, hasSubProperties: value === '' }
   }
-
-  if (hasBareDefault && !hasPrefixedDefault) profiles.default = bareDefault
-  return { profiles, ssoSessions, services }
+  if (state.hasBareDefault && !state.hasPrefixedDefault) state.profiles.default = state.bareDefault
+  return { profiles: state.profiles, ssoSessions: state.ssoSessions, services: state.services }
 }
 
 const mergeSections = (base: Sections, over: Sections): Sections => {
@@ -436,7 +449,8 @@ export const subPropertiesOf = (value: string | undefined): ProfileSection => {
     const equals = line.indexOf('=')
     if (equals === -1) continue
     const name = line.slice(0, equals).trim().toLowerCase()
-    if (isValidName(name)) properties[name] = line.slice(equals + 1).trim()
+    const subValue = withoutInlineComment(line.slice(equals)).slice(1).trim()
+    if (isValidName(name)) properties[name] = subValue
   }
   return properties
 }

@@ -34,6 +34,8 @@ export interface ScenarioResult {
   failures: string[]
   /** What could not be checked, and requests the recording has no answer for. */
   notes: string[]
+  /** The error the chain rejected with (code and message), when it did. */
+  error?: string
 }
 
 interface RecordedExchange {
@@ -322,5 +324,12 @@ export const runScenario = async (folder: string, name = folder): Promise<Scenar
   compareResult(expected, outcome, failures)
   if ('Ok' in expected && replay.unconsumed() > 0)
     failures.push(`${replay.unconsumed()} recorded exchange(s) were never requested`)
-  return { name, passed: failures.length == 0, failures, notes: replay.notes }
+  const result: ScenarioResult = {
+    name,
+    passed: failures.length == 0,
+    failures,
+    notes: replay.notes,
+  }
+  if (outcome.error !== undefined) result.error = describeError(outcome.error)
+  return result
 }

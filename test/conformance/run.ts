@@ -20,6 +20,8 @@ for (const folder of folders) {
     console.log(`${result.passed ? 'pass' : 'FAIL'}  ${result.name}`)
     for (const failure of result.failures) console.log(`        ${failure}`)
     for (const note of result.notes) console.log(`        note: ${note}`)
+    if (result.error !== undefined)
+      console.log(`        error: ${result.error.replace(/\n/g, '\n        ')}`)
   }
 }
 console.log(`${passed} passed, ${failed} failed`)

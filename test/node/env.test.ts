@@ -11,6 +11,7 @@ describe('fromEnv', () => {
         AWS_SESSION_TOKEN: 'env-token',
         AWS_CREDENTIAL_EXPIRATION: '2030-01-02T03:04:05Z',
         AWS_ACCOUNT_ID: '123456789012',
+        AWS_CREDENTIAL_SCOPE: 'us-east-1',
       },
     })()
     expect(credentials).toEqual({
@@ -19,6 +20,7 @@ describe('fromEnv', () => {
       sessionToken: 'env-token',
       expiration: new Date(Date.UTC(2030, 0, 2, 3, 4, 5)),
       accountId: '123456789012',
+      credentialScope: 'us-east-1',
     })
   })
 

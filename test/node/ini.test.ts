@@ -351,10 +351,9 @@ describe('fromIni with real files in a temporary HOME and a local STS', () => {
 
   it('an unknown profile lets a chain try the next source; a malformed file does not', async () => {
     await write('[profile a]\nregion = us-east-1\n')
-    await expect(fromIni({ env: env(), profile: 'zzz' })()).rejects.toMatchObject({
-      code: 'ProfileNotFound',
-      tryNextLink: true,
-    })
+    const unknown = fromIni({ env: env(), profile: 'zzz' })()
+    await expect(unknown).rejects.toMatchObject({ code: 'ProfileNotFound', tryNextLink: true })
+    await expect(unknown).rejects.toThrow(`looked in ${join(home, '.aws', 'config')} and`)
     await write('[profile a]\nregion us-east-1\n')
     const failed = fromIni({ env: env(), profile: 'a' })()
     await expect(failed).rejects.toMatchObject({ code: 'InvalidConfigFile', tryNextLink: false })

@@ -96,7 +96,8 @@ describe('fromInstanceMetadata against a local IMDS', () => {
 
   it('falls back to IMDSv1 when the token request times out', async () => {
     const imds = await startImds({ token: 'hang' })
-    await expect(run(imds.url, {}, { timeoutMs: 100, maxRetries: 0 })).resolves.toMatchObject({
+    // 300 ms per attempt: the hanging token request ends at once, the IMDSv1 requests have time.
+    await expect(run(imds.url, {}, { timeoutMs: 300, maxRetries: 0 })).resolves.toMatchObject({
       accessKeyId: 'ASIAMETADATAEXAMPLE',
     })
   })

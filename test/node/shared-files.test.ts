@@ -2,6 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
+import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CredentialsError } from '../../src/node/errors.ts'
 import {
@@ -14,6 +15,7 @@ import {
   sectionOf,
   selectedProfileName,
   sharedFilePaths,
+  subPropertiesOf,
 } from '../../src/node/shared-files.ts'
 
 const vectors = new URL('../../../shared/vectors/credentials/', import.meta.url)
@@ -168,6 +170,9 @@ describe('parser details', () => {
     )
     expect(plain(parsed.profiles)).toEqual({ default: {} })
     expect(plain(parsed.services)).toEqual({ s: { sts: '\nendpoint_url = http://x' } })
+    expect(plain(subPropertiesOf('\nEndpoint_URL=http://y # note\nin valid = z'))).toEqual({
+      endpoint_url: 'http://y',
+    })
   })
 })
 
@@ -222,5 +227,79 @@ describe('loadSharedConfigFiles and resolveRegion with real files in a temporary
       }),
     ).toBe('sa-east-1')
     expect(await resolveRegion({ env: { HOME: home }, profile: 'nope' })).toBeUndefined()
+  })
+})
+
+describe('parser properties (fast-check)', () => {
+  const nameCharacters = 'abcXYZ019-_/.%@+:'
+  const name = fc.string({
+    unit: fc.constantFrom(...nameCharacters.split('')),
+    minLength: 1,
+    maxLength: 8,
+  })
+  // Values as a file can hold them: trimmed, no newline, no comment start (# or ; at the start
+  // or after whitespace).
+  const value = fc
+    .string({ unit: fc.constantFrom(...'abc XYZ=;#:/+'.split('')), maxLength: 12 })
+    .map((text) => text.replace(/\s+[#;].*$/, '').trim())
+    .filter((text) => !/^[#;]/.test(text))
+
+  it('round-trips any profiles written in the file format', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(name, fc.dictionary(name, value, { maxKeys: 4 }), { maxKeys: 4 }),
+        (profiles) => {
+          const expected: Record<string, Record<string, string>> = {}
+          let text = ''
+          for (const [profile, properties] of Object.entries(profiles)) {
+            if (profile === '__proto__') continue
+            text += `[profile ${profile}]\n`
+            expected[profile] = {}
+            for (const [key, propertyValue] of Object.entries(properties)) {
+              const lower = key.toLowerCase()
+              if (lower === '__proto__') continue
+              text += `${key} = ${propertyValue}\n`
+              expected[profile][lower] = propertyValue
+            }
+          }
+          // A value that is empty starts sub-properties; none follow here, so it stays empty.
+          expect(plain(parseProfileFile(text, 'config', 'f').profiles)).toEqual(expected)
+        },
+      ),
+    )
+  })
+
+  it('on any text: parses or throws InvalidConfigFile, never touches a prototype', () => {
+    const line = fc.oneof(
+      fc.string({ unit: fc.constantFrom(...'[]=#; \tpa_r\\o'.split('')), maxLength: 20 }),
+      fc.constantFrom(
+        '[profile __proto__]',
+        '__proto__ = 1',
+        '[default]',
+        ' x = 1',
+        'constructor = 2',
+      ),
+    )
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), fc.boolean(), (lines, isConfig) => {
+        try {
+          const parsed = parseProfileFile(
+            lines.join('\n'),
+            isConfig ? 'config' : 'credentials',
+            'f',
+          )
+          for (const sections of [parsed.profiles, parsed.ssoSessions, parsed.services]) {
+            expect(Object.getPrototypeOf(sections)).toBe(null)
+            for (const section of Object.values(sections))
+              expect(Object.getPrototypeOf(section)).toBe(null)
+          }
+        } catch (error) {
+          expect(error).toBeInstanceOf(CredentialsError)
+          expect((error as CredentialsError).code).toBe('InvalidConfigFile')
+        }
+        expect(Object.getOwnPropertyNames(Object.prototype)).not.toContain('1')
+        expect(({} as Record<string, unknown>).x).toBeUndefined()
+      }),
+    )
   })
 })
