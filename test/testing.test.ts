@@ -3,7 +3,7 @@
 // against independent signers (@smithy/signature-v4 and the real AWS CLI), the region scope, CORS
 // and the faults a user can switch on.
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -21,7 +21,7 @@ import {
   getFederationToken,
   getSessionToken,
 } from '../src/sts.ts'
-import { signRequest } from '../src/sigv4.ts'
+import { presignUrl, signRequest } from '../src/sigv4.ts'
 import type { StsConfig } from '../src/client.ts'
 import { createLocalSts } from '../src/testing/index.ts'
 import {
@@ -166,6 +166,28 @@ describe('every operation over loopback, through this package', () => {
     expect(who.UserId).toBe(role.AssumedRoleUser!.AssumedRoleId)
     expect(Object.keys(TRADE_IN_TOKENS)).toHaveLength(1)
     expect(Object.keys(WEB_TOKENS)).toHaveLength(1)
+  })
+})
+
+describe('names from the request are looked up as own properties only', () => {
+  it('Action=constructor / toString is an unknown action; __proto__ in a form is an ordinary parameter', async () => {
+    const sts = createLocalSts()
+    for (const action of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const res = await sts.fetch('https://sts.amazonaws.com/', {
+        method: 'POST',
+        body: `Action=${action}&Version=2011-06-15`,
+      })
+      expect([res.status, await res.text()]).toEqual([
+        400,
+        expect.stringContaining('InvalidAction'),
+      ])
+    }
+    const unsigned = await sts.fetch('https://sts.amazonaws.com/', {
+      method: 'POST',
+      body: `Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn:aws:iam::${ACCOUNT}:role/web&RoleSessionName=s1&WebIdentityToken=constructor&__proto__=x`,
+    })
+    expect(await unsigned.text()).toContain('<Code>InvalidIdentityToken</Code>')
+    expect(Object.hasOwn(sts.requests.at(-1)!.params, '__proto__')).toBe(true)
   })
 })
 
@@ -320,6 +342,59 @@ describe('SigV4 checks', () => {
     expect(unsigned.status).toBe(200)
   })
 
+  it('accepts presigned URLs (query-string SigV4): this package’s presignUrl and smithy’s presign', async () => {
+    const sts = createLocalSts()
+    const url = 'https://sts.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15'
+    const presigned = await presignUrl(
+      { url },
+      { credentials: aliceKeys, region: 'us-east-1', service: 'sts', expiresIn: 60 },
+    )
+    const ok = await sts.fetch(presigned)
+    expect(await ok.text()).toContain(`<Arn>${alice.arn}</Arn>`)
+    // With session credentials: the token travels (and is signed) in the query.
+    const role = await assumeRole(
+      { RoleArn: `arn:aws:iam::${ACCOUNT}:role/demo`, RoleSessionName: 'presign' },
+      { region: 'us-east-1', credentials: aliceKeys, fetch: sts.fetch },
+    )
+    const withToken = await presignUrl(
+      { url },
+      { credentials: sessionKeys(role.Credentials), region: 'us-east-1', service: 'sts' },
+    )
+    expect(withToken).toContain('X-Amz-Security-Token=')
+    expect(await (await sts.fetch(withToken)).text()).toContain(role.AssumedRoleUser!.Arn)
+    // Smithy's presigner, an independent signer, with an extra signed header.
+    const oracle = new SignatureV4({
+      credentials: aliceKeys,
+      region: 'us-east-1',
+      service: 'sts',
+      sha256: Sha256,
+    })
+    const request = await oracle.presign(
+      {
+        method: 'GET',
+        protocol: 'https:',
+        hostname: 'sts.amazonaws.com',
+        path: '/',
+        query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
+        headers: { host: 'sts.amazonaws.com', 'x-k8s-aws-id': 'cluster-1' },
+      },
+      { expiresIn: 60 },
+    )
+    const query = new URLSearchParams(request.query as Record<string, string>).toString()
+    const smithyUrl = `https://sts.amazonaws.com/?${query}`
+    const answer = await sts.fetch(smithyUrl, { headers: { 'x-k8s-aws-id': 'cluster-1' } })
+    expect(answer.status, await answer.clone().text()).toBe(200)
+    // A changed parameter, or a missing signed header, breaks the signature.
+    const tampered = await sts.fetch(
+      presigned.replace('Version=2011-06-15', 'Version=2011-06-15&x=1'),
+    )
+    expect(await tampered.text()).toContain('<Code>SignatureDoesNotMatch</Code>')
+    const headerMissing = await sts.fetch(smithyUrl)
+    expect(await headerMissing.text()).toContain('<Code>SignatureDoesNotMatch</Code>')
+    const incomplete = await sts.fetch(`${url}&X-Amz-Algorithm=AWS4-HMAC-SHA256`)
+    expect(await incomplete.text()).toContain('<Code>IncompleteSignature</Code>')
+  })
+
   it('rejects a credential scope for another region, as STS does (SignatureDoesNotMatch, 403)', async () => {
     const err = await failure(getCallerIdentity(cfg({ region: 'eu-west-1' })))
     expect(err).toMatchObject({ code: 'SignatureDoesNotMatch', status: 403 })
@@ -340,6 +415,14 @@ describe('SigV4 checks', () => {
     await expect(getCallerIdentity({ ...custom, region: 'eu-west-1' })).resolves.toBeTruthy()
     const err = await failure(getCallerIdentity({ ...custom, region: 'us-east-1' }))
     expect(err.code).toBe('SignatureDoesNotMatch')
+    // One endpoint standing in for several regions.
+    const several = createLocalSts({ region: ['eu-west-1', 'eu-central-1'] })
+    const both = { ...custom, fetch: several.fetch }
+    await expect(getCallerIdentity({ ...both, region: 'eu-central-1' })).resolves.toBeTruthy()
+    await expect(getCallerIdentity({ ...both, region: 'eu-west-1' })).resolves.toBeTruthy()
+    expect((await failure(getCallerIdentity({ ...both, region: 'us-east-1' }))).code).toBe(
+      'SignatureDoesNotMatch',
+    )
   })
 
   it('names the service scope and the time window in STS’s wording', async () => {
@@ -609,4 +692,44 @@ describe('in workerd (Miniflare)', () => {
       await mf.dispose()
     }
   })
+})
+
+describe('in Deno and Bun (the built entries)', () => {
+  const root = new URL('..', import.meta.url).pathname
+  const script = `
+    import { assumeRole } from '${root}dist/index.js'
+    import { createLocalSts, EXAMPLE_USERS, EXAMPLE_ACCOUNT } from '${root}dist/testing.js'
+    const sts = createLocalSts()
+    const [alice] = EXAMPLE_USERS
+    const out = await assumeRole(
+      { RoleArn: 'arn:aws:iam::' + EXAMPLE_ACCOUNT + ':role/demo', RoleSessionName: 'runtime' },
+      { region: 'us-east-1', fetch: sts.fetch,
+        credentials: { accessKeyId: alice.accessKeyId, secretAccessKey: alice.secretAccessKey } },
+    )
+    console.log(JSON.stringify({ arn: out.AssumedRoleUser.Arn, requests: sts.requests.length }))
+  `
+  const expected = { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/demo/runtime`, requests: 1 }
+  const runScript = async (runtime: string, args: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'local-sts-runtime-'))
+    try {
+      writeFileSync(join(dir, 'main.mjs'), script)
+      const { stdout } = await promisify(execFile)(
+        `${root}node_modules/.bin/${runtime}`,
+        [...args, join(dir, 'main.mjs')],
+        {
+          timeout: 60_000,
+          killSignal: 'SIGKILL',
+          env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+        },
+      )
+      return JSON.parse(stdout.trim().split('\n').pop()!)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+
+  it('Deno, with no permission at all (not even network): nothing leaves the process', async () =>
+    expect(await runScript('deno', ['run', '--no-prompt'])).toEqual(expected))
+
+  it('Bun', async () => expect(await runScript('bun', [])).toEqual(expected))
 })

@@ -54,7 +54,9 @@ export interface ActionContext {
   issue: Issuer
 }
 
-const escapeXml = (text: string): string => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`)
+/** Text as XML character data: markup characters as numeric references. */
+export const escapeXml = (text: string): string =>
+  text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`)
 
 const randomId = (length: number): string =>
   Array.from(

@@ -10,7 +10,7 @@ import {
   EXAMPLE_WEB_IDENTITY_TOKENS,
 } from './examples.ts'
 import { StsFault } from './fault.ts'
-import { actions, type Caller, type Issuer, type World } from './actions.ts'
+import { actions, escapeXml, type Caller, type Issuer, type World } from './actions.ts'
 import { checkScope, expectedSignature, parseAuthorization } from './verify.ts'
 
 /** An IAM user: long-term credentials that sign requests. */
@@ -132,10 +132,11 @@ export interface LocalStsOptions {
   authorizationMessages?: Record<string, string>
   /**
    * The region signatures must be scoped to when the request's host is not an AWS STS host
-   * (default `us-east-1`). For `sts.{region}.amazonaws.com` the host's region applies, and
-   * `us-east-1` for `sts.amazonaws.com`, as at STS.
+   * (default `us-east-1`); a list when one endpoint stands in for several regions. For
+   * `sts.{region}.amazonaws.com` the host's region applies, and `us-east-1` for
+   * `sts.amazonaws.com`, as at STS.
    */
-  region?: string
+  region?: string | string[]
   /**
    * Answer CORS preflights and add CORS headers: `true` allows any origin (echoing the request's),
    * a string allows that origin only.
@@ -147,8 +148,11 @@ export interface LocalStsOptions {
 
 /** A local STS: a fetch handler and the switches around it. */
 export interface LocalSts {
-  /** Answers one request; has the signature of the global `fetch` (pass it as `fetch`). */
-  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>
+  /**
+   * Answers one request; has the signature of the global `fetch` and needs no `this`, so pass it
+   * as it is (`fetch: sts.fetch`, a Miniflare `outboundService`, a mocked global `fetch`).
+   */
+  fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
   /** Every request received (except CORS preflights), oldest first. */
   readonly requests: RecordedRequest[]
   /** The faults in force. */
@@ -173,8 +177,6 @@ const ALLOWED_HEADERS = [
 ]
 const EXPOSED_HEADERS = 'Date, x-amzn-RequestId'
 const NS = 'https://sts.amazonaws.com/doc/2011-06-15/'
-
-const escapeXml = (text: string): string => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`)
 
 const errorXml = (fault: StsFault, requestId: string): string =>
   `<ErrorResponse xmlns="${NS}">\n  <Error>\n    <Type>${fault.type}</Type>\n    <Code>${fault.code}</Code>\n    <Message>${escapeXml(fault.message)}</Message>\n  </Error>\n  <RequestId>${requestId}</RequestId>\n</ErrorResponse>\n`
@@ -244,15 +246,14 @@ export const createLocalSts = (options: LocalStsOptions = {}): LocalSts => {
     sessions,
     now,
   }
-  const issue: Issuer = (session) => {
+  const issue: Issuer = ({ seconds, ...identity }) => {
     const issued: LocalStsSession = {
-      ...session,
+      ...identity,
       accessKeyId: 'ASIA' + randomText(16, BASE32),
       secretAccessKey: randomText(40, BASE64),
       sessionToken: 'IQoJb3JpZ2luX2VjE' + randomText(420, BASE64) + '==',
-      expiration: now() + session.seconds * 1000,
+      expiration: now() + seconds * 1000,
     }
-    delete (issued as { seconds?: number }).seconds
     sessions.set(issued.accessKeyId, issued)
     return issued
   }
@@ -348,10 +349,12 @@ export const createLocalSts = (options: LocalStsOptions = {}): LocalSts => {
   }
 
   // The region this request must be signed for: the STS host's own, else the configured one.
-  const regionOf = (url: URL) => {
+  const regionsOf = (url: URL): string[] => {
     const match = STS_HOST.exec(url.hostname)
-    if (match) return match[3] ?? 'us-east-1'
-    return options.region ?? 'us-east-1'
+    if (match) return [match[3] ?? 'us-east-1']
+    const configured = options.region ?? 'us-east-1'
+    if (typeof configured === 'string') return [configured]
+    return configured
   }
 
   // Who signed the request, or an StsFault: the checks in STS's order, signature last but one.
@@ -365,16 +368,16 @@ export const createLocalSts = (options: LocalStsOptions = {}): LocalSts => {
       'The security token included in the request is invalid.',
     )
     if (!user && !session) throw invalidToken
-    if (session && request.headers.get('x-amz-security-token') !== session.sessionToken)
-      throw invalidToken
-    if (session && !auth.signedHeaders.includes('x-amz-security-token'))
+    if (session && auth.securityToken !== session.sessionToken) throw invalidToken
+    // A presigned URL signs its query, the token included; a header must be listed to be signed.
+    if (session && !auth.presigned && !auth.signedHeaders.includes('x-amz-security-token'))
       throw new StsFault(
         403,
         'IncompleteSignature',
         'The x-amz-security-token header must be signed.',
       )
     const serverTime = now()
-    checkScope(auth, regionOf(url), serverTime)
+    checkScope(auth, regionsOf(url), serverTime)
     const secret = user ? user.secretAccessKey : session!.secretAccessKey
     if ((await expectedSignature(request, body, auth, secret)) !== auth.signature)
       throw new StsFault(
@@ -417,8 +420,8 @@ export const createLocalSts = (options: LocalStsOptions = {}): LocalSts => {
     if (request.method === 'OPTIONS' && options.cors) return preflight(request)
     const body = request.method === 'GET' ? '' : await request.text()
     const form = request.method === 'GET' ? url.search : body
-    const params: Record<string, string> = {}
-    for (const [name, value] of new URLSearchParams(form)) params[name] = value
+    // Object.fromEntries makes every name an own property, `__proto__` included.
+    const params: Record<string, string> = Object.fromEntries(new URLSearchParams(form))
     const requestId = crypto.randomUUID()
     state.requests.push({
       method: request.method,

@@ -18,15 +18,67 @@ export interface SigV4Authorization {
   signature: string
   /** The request's `x-amz-date` (`YYYYMMDDTHHMMSSZ`). */
   amzDate: string
+  /** Signed in the query string (a presigned URL) rather than the `Authorization` header. */
+  presigned: boolean
+  /** The session token sent: the `x-amz-security-token` header, or `X-Amz-Security-Token` of a presigned URL. */
+  securityToken: string | null
 }
 
 const AUTHORIZATION =
   /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request, ?SignedHeaders=([a-z0-9;_.-]+), ?Signature=([0-9a-f]{64})$/
 const MINUTES_15 = 15 * 60_000
 
-/** Reads the `Authorization` header, or fails as STS does when it is missing or malformed. */
+const QUERY_PARAMETERS = [
+  'X-Amz-Algorithm',
+  'X-Amz-Credential',
+  'X-Amz-Signature',
+  'X-Amz-SignedHeaders',
+  'X-Amz-Date',
+]
+
+// The same fields from the query string of a presigned URL.
+const parseQueryAuthorization = (url: URL): SigV4Authorization => {
+  const query = url.searchParams
+  const credential = /^([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/.exec(
+    query.get('X-Amz-Credential') ?? '',
+  )
+  const signature = query.get('X-Amz-Signature') ?? ''
+  const amzDate = query.get('X-Amz-Date') ?? ''
+  const signedHeaders = query.get('X-Amz-SignedHeaders') ?? ''
+  const complete =
+    QUERY_PARAMETERS.every((name) => query.has(name)) &&
+    query.get('X-Amz-Algorithm') === 'AWS4-HMAC-SHA256' &&
+    credential &&
+    /^[0-9a-f]{64}$/.test(signature) &&
+    /^\d{8}T\d{6}Z$/.test(amzDate) &&
+    /^[a-z0-9;_.-]+$/.test(signedHeaders)
+  if (!complete || !credential)
+    throw new StsFault(
+      400,
+      'IncompleteSignature',
+      `AWS query-string parameters must include ${QUERY_PARAMETERS.map((name) => `'${name}'`).join(', ')}. Re-examine the query-string parameters.`,
+    )
+  return {
+    accessKeyId: credential[1]!,
+    scopeDate: credential[2]!,
+    region: credential[3]!,
+    service: credential[4]!,
+    signedHeaders: signedHeaders.split(';'),
+    signature,
+    amzDate,
+    presigned: true,
+    securityToken: query.get('X-Amz-Security-Token'),
+  }
+}
+
+/**
+ * Reads the `Authorization` header, or the query string of a presigned URL, or fails as STS does
+ * when both are missing or one is malformed.
+ */
 export const parseAuthorization = (request: Request): SigV4Authorization => {
   const header = request.headers.get('authorization')
+  const url = new URL(request.url)
+  if (!header && url.searchParams.has('X-Amz-Algorithm')) return parseQueryAuthorization(url)
   if (!header)
     throw new StsFault(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token')
   const match = AUTHORIZATION.exec(header)
@@ -51,6 +103,8 @@ export const parseAuthorization = (request: Request): SigV4Authorization => {
     signedHeaders: match[5]!.split(';'),
     signature: match[6]!,
     amzDate,
+    presigned: false,
+    securityToken: request.headers.get('x-amz-security-token'),
   }
 }
 
@@ -60,17 +114,21 @@ const amzDateToTime = (amzDate: string): number =>
 const toAmzDate = (time: number): string => new Date(time).toISOString().replace(/[:-]|\.\d+/g, '')
 
 /**
- * Checks the credential scope (service `sts`, the server's own region, the request's day) and the
- * signing time (within 15 minutes of the server's clock), with STS's codes and wording.
+ * Checks the credential scope (service `sts`, one of the server's regions, the request's day) and
+ * the signing time (within 15 minutes of the server's clock), with STS's codes and wording.
  */
-export const checkScope = (auth: SigV4Authorization, region: string, serverTime: number): void => {
+export const checkScope = (
+  auth: SigV4Authorization,
+  regions: string[],
+  serverTime: number,
+): void => {
   if (auth.service !== 'sts')
     throw new StsFault(
       403,
       'SignatureDoesNotMatch',
       "Credential should be scoped to correct service: 'sts'. ",
     )
-  if (auth.region !== region)
+  if (!regions.includes(auth.region))
     throw new StsFault(
       403,
       'SignatureDoesNotMatch',
@@ -113,12 +171,14 @@ const canonicalPath = (url: URL): string =>
     .map((segment) => uriEncode(segment))
     .join('/')
 
-// Each name and value decoded and strictly re-encoded, then sorted by name, then value.
-const canonicalQuery = (url: URL): string => {
+// Each name and value decoded and strictly re-encoded, then sorted by name, then value; a presigned
+// URL's signature is not part of what it signs.
+const canonicalQuery = (url: URL, presigned: boolean): string => {
   const pairs = url.search
     .slice(1)
     .split('&')
     .filter(Boolean)
+    .filter((pair) => !presigned || decodeComponent(pair.split('=')[0]!) !== 'X-Amz-Signature')
     .map((pair) => {
       const equals = pair.indexOf('=')
       const name = equals < 0 ? pair : pair.slice(0, equals)
@@ -167,7 +227,7 @@ export const expectedSignature = async (
   const canonicalRequest = [
     request.method,
     canonicalPath(url),
-    canonicalQuery(url),
+    canonicalQuery(url, auth.presigned),
     canonicalHeaders(request, url, auth.signedHeaders),
     auth.signedHeaders.join(';'),
     payloadHash,
