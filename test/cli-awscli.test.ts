@@ -203,8 +203,11 @@ describe('our JSON output has the shape of the AWS CLI output for the same call'
     [['get-access-key-info', '--access-key-id', alice.accessKeyId]],
   ])('%j', async (args) => {
     const common = ['--profile', 'base', '--endpoint-url', server.url]
-    const theirs = await aws(['sts', ...args, ...common])
-    const ours = await edgeSts([...args, ...common])
+    // Independent calls: run side by side.
+    const [theirs, ours] = await Promise.all([
+      aws(['sts', ...args, ...common]),
+      edgeSts([...args, ...common]),
+    ])
     expect(theirs.stderr).toBe('')
     expect(ours.stderr).toBe('')
     expect(shape(ours.stdout)).toBe(shape(theirs.stdout))
@@ -274,8 +277,11 @@ describe('--output text and --query print what the AWS CLI prints', () => {
     [['get-caller-identity', '--query', '"Arn"']],
   ])('%j', async (args) => {
     const common = ['--profile', 'base', '--endpoint-url', server.url]
-    const theirs = await aws(['sts', ...args, ...common])
-    const ours = await edgeSts([...args, ...common])
+    // Independent calls: run side by side.
+    const [theirs, ours] = await Promise.all([
+      aws(['sts', ...args, ...common]),
+      edgeSts([...args, ...common]),
+    ])
     expect(theirs.stderr).toBe('')
     expect(ours.stderr).toBe('')
     expect(masked(ours.stdout)).toBe(masked(theirs.stdout))
@@ -538,8 +544,8 @@ describe('the same command line sends the same form parameters as the AWS CLI', 
       '--endpoint-url',
       server.url,
     ]
-    const theirs = await aws(['sts', ...args])
-    const ours = await edgeSts(args)
+    // Independent calls: run side by side.
+    const [theirs, ours] = await Promise.all([aws(['sts', ...args]), edgeSts(args)])
     expect(theirs.status).toBe(252)
     expect(ours.status).toBe(252)
     expect(server.sts.state.requests).toHaveLength(0)
@@ -589,8 +595,11 @@ describe('--generate-cli-skeleton prints what the AWS CLI prints', () => {
     'get-federation-token',
     'get-session-token',
   ])('%s', async (command) => {
-    const theirs = await aws(['sts', command, '--generate-cli-skeleton'])
-    const ours = await edgeSts([command, '--generate-cli-skeleton', 'input'])
+    // Independent calls: run side by side.
+    const [theirs, ours] = await Promise.all([
+      aws(['sts', command, '--generate-cli-skeleton']),
+      edgeSts([command, '--generate-cli-skeleton', 'input']),
+    ])
     expect(theirs.status).toBe(0)
     // Members the AWS CLI 2.9 model does not have yet (added to STS since) are the only difference.
     const skeleton = JSON.parse(ours.stdout)
