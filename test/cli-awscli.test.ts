@@ -34,6 +34,10 @@ region = us-east-1
 credential_process = ${process.execPath} ${cli} assume-role --profile base --role-arn ${ROLE} --role-session-name proc --endpoint-url ${url} --output credential-process
 region = us-east-1
 
+[profile short]
+credential_process = ${process.execPath} ${cli} assume-role --profile base --role-arn ${ROLE} --role-session-name short --duration-seconds 900 --endpoint-url ${url} --output credential-process
+region = us-east-1
+
 [profile uncached]
 credential_process = ${process.execPath} ${cli} assume-role --profile base --role-arn ${ROLE} --role-session-name uncached --endpoint-url ${url} --output credential-process --no-cache
 region = us-east-1
@@ -124,6 +128,19 @@ describe('a credential_process profile running edge-sts, used by the AWS CLI', (
     }
     expect(actions().filter((a) => a === 'AssumeRole')).toHaveLength(1)
     expect(actions().filter((a) => a === 'GetCallerIdentity')).toHaveLength(3)
+  })
+
+  it('900-second credentials defeat the cache: they are inside the AWS CLI refresh window from the start', async () => {
+    const cacheDir = join(home, 'cache-short')
+    for (let run = 0; run < 3; run++) {
+      const r = await aws(
+        ['sts', 'get-caller-identity', '--profile', 'short', '--endpoint-url', server.url],
+        cacheDir,
+      )
+      expect(r.status).toBe(0)
+    }
+    // Each aws command runs the process twice (once more to refresh), and no entry is ever usable.
+    expect(actions().filter((a) => a === 'AssumeRole')).toHaveLength(6)
   })
 
   it('without the cache (--no-cache) every aws run calls AssumeRole again', async () => {
