@@ -187,10 +187,24 @@ const usesCache = (options: Options, command: Command, output: Output): boolean 
   return options.has('cache') || output === 'credential-process'
 }
 
+// An endpoint from the command line is checked with the call (a usage error, 252); one from the
+// environment is configuration (253), and says which variable to fix.
 const endpointOf = (options: Options, env: Env): string | undefined => {
   const fromCommandLine = single(options, 'endpoint-url')
   if (fromCommandLine !== undefined) return fromCommandLine
-  return env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || undefined
+  const name = env.AWS_ENDPOINT_URL_STS ? 'AWS_ENDPOINT_URL_STS' : 'AWS_ENDPOINT_URL'
+  const fromEnv = env[name] || undefined
+  if (fromEnv === undefined) return undefined
+  let url: URL | undefined
+  try {
+    url = new URL(fromEnv)
+  } catch {
+    url = undefined
+  }
+  if (url === undefined || !/^https?:$/.test(url.protocol) || url.search !== '') {
+    throw new CliConfigurationError(`${name} must be an absolute http(s) URL without a query`)
+  }
+  return fromEnv
 }
 
 // A `fetch` that tells --debug about each attempt: URL, status, time and RequestId (no headers, no body).
@@ -277,6 +291,11 @@ const sourceOf = async ({ command, options, env, io, endpoint, debug }: Run) => 
     fetch: io.fetch,
   }
   const region = await sourceRegion({ ...request, region: single(options, 'region') })
+  if (!options.has('region') && !/^[a-z0-9-]+$/.test(region)) {
+    throw new CliConfigurationError(
+      'the region of AWS_REGION, AWS_DEFAULT_REGION or the profile must be a region name such as us-east-1',
+    )
+  }
   debug(`region ${region}, endpoint ${endpoint ?? `the regional endpoint of ${region}`}`)
   let credentials: Credentials | undefined
   if (command.unsigned !== true) {

@@ -656,6 +656,21 @@ describe('exit statuses and messages like the AWS CLI', () => {
     expect(requests()).toHaveLength(0)
   })
 
+  it('253: a malformed region or endpoint from the environment names the variable to fix', async () => {
+    const region = await run(['get-caller-identity'], { ...env, AWS_REGION: 'US East' })
+    expect(region.status).toBe(253)
+    expect(region.stderr).toContain('the region of AWS_REGION, AWS_DEFAULT_REGION or the profile')
+    const endpoint = await run(['get-caller-identity'], {
+      ...env,
+      AWS_ENDPOINT_URL_STS: 'sts.local',
+    })
+    expect(endpoint.status).toBe(253)
+    expect(endpoint.stderr).toContain('AWS_ENDPOINT_URL_STS must be an absolute http(s) URL')
+    // The same mistakes on the command line are usage errors.
+    expect((await run(['get-caller-identity', '--endpoint-url', 'sts.local'])).status).toBe(252)
+    expect(requests()).toHaveLength(0)
+  })
+
   it('253: a credential_process loop through edge-sts itself is stopped', async () => {
     const r = await run(['get-caller-identity'], { ...env, EDGE_STS_NESTING: '4' })
     expect(r.status).toBe(253)
