@@ -6,10 +6,12 @@ import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { Sha256 } from '@aws-crypto/sha256-js'
 import { SignatureV4 } from '@smithy/signature-v4'
 import { Miniflare } from 'miniflare'
+import ts from 'typescript'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   assumeRole,
@@ -154,6 +156,32 @@ describe('every operation over loopback, through this package', () => {
     // Published decoding example (key ID → account), not computed by this code.
     const other = await getAccessKeyInfo({ AccessKeyId: 'ASIAY34FZKBOKMUTVV7A' }, cfg())
     expect(other.Account).toBe('609629065308')
+  })
+
+  it('role chaining is limited to one hour; a GetSessionToken session is not a role session', async () => {
+    const long = { RoleArn: `arn:aws:iam::${ACCOUNT}:role/long`, DurationSeconds: 7200 }
+    const session = await getSessionToken({}, cfg())
+    const fromSession = await assumeRole(
+      { ...long, RoleSessionName: 'from-session' },
+      cfg({ credentials: sessionKeys(session.Credentials) }),
+    )
+    expect(fromSession.Credentials.Expiration.getTime() - Date.now()).toBeGreaterThan(7000_000)
+    const demo = await assumeRole(
+      { RoleArn: `arn:aws:iam::${ACCOUNT}:role/demo`, RoleSessionName: 'hop' },
+      cfg(),
+    )
+    const chained = await failure(
+      assumeRole(
+        {
+          RoleArn: `arn:aws:iam::${ACCOUNT}:role/chained`,
+          RoleSessionName: 'chained',
+          DurationSeconds: 7200,
+        },
+        cfg({ credentials: sessionKeys(demo.Credentials) }),
+      ),
+    )
+    expect(chained).toMatchObject({ code: 'ValidationError', status: 400 })
+    expect(chained.message).toContain('role chaining')
   })
 
   it('the operations that already existed still answer: AssumeRole, GetSessionToken, GetDelegatedAccessToken', async () => {
@@ -732,4 +760,32 @@ describe('in Deno and Bun (the built entries)', () => {
     expect(await runScript('deno', ['run', '--no-prompt'])).toEqual(expected))
 
   it('Bun', async () => expect(await runScript('bun', [])).toEqual(expected))
+})
+
+describe('published types of edge-sts/testing', () => {
+  // Like test/types/consumer.ts for the edge entry: the declarations alone, under each runtime's types.
+  const consumer = fileURLToPath(new URL('types/testing-consumer.ts', import.meta.url))
+  const environments: [string, string[], string[]][] = [
+    ['DOM', ['lib.es2022.d.ts', 'lib.dom.d.ts'], []],
+    ['WebWorker', ['lib.es2022.d.ts', 'lib.webworker.d.ts'], []],
+    ['Workers types', ['lib.es2022.d.ts'], ['@cloudflare/workers-types']],
+    ['Node types', ['lib.es2022.d.ts'], ['node']],
+  ]
+  for (const [name, lib, types] of environments)
+    it(`compile with ${name} alone, strictly, library checks on`, () => {
+      const program = ts.createProgram([consumer], {
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.ESNext,
+        moduleResolution: ts.ModuleResolutionKind.Bundler,
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        lib,
+        types,
+      })
+      const messages = ts
+        .getPreEmitDiagnostics(program)
+        .map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'))
+      expect(messages).toEqual([])
+    })
 })

@@ -26,6 +26,8 @@ export interface World {
   tradeInTokens: Record<string, string>
   authorizationMessages: Record<string, string>
   sessions: Map<string, LocalStsSession>
+  /** Role IDs (`AROA…`) given out so far, by role ARN. */
+  roleIds: Map<string, string>
   now: () => number
 }
 
@@ -196,13 +198,12 @@ const mfaFailed = () =>
     'MultiFactorAuthentication failed with invalid MFA one time pass code. ',
   )
 
-// A role's ID is stable for the role's ARN, as IAM's is.
-const roleIds = new Map<string, string>()
-const roleIdOf = (roleArn: string): string => {
-  let id = roleIds.get(roleArn)
+// A role's ID is stable for the role's ARN within one local STS, as IAM's is.
+const roleIdOf = (world: World, roleArn: string): string => {
+  let id = world.roleIds.get(roleArn)
   if (!id) {
     id = 'AROA' + randomId(17)
-    roleIds.set(roleArn, id)
+    world.roleIds.set(roleArn, id)
   }
   return id
 }
@@ -211,11 +212,11 @@ const assumeRoleSession = (
   role: LocalStsRole,
   sessionName: string,
   seconds: number,
-  issue: Issuer,
+  { world, issue }: ActionContext,
 ): LocalStsSession =>
   issue({
     arn: `arn:aws:sts::${accountOf(role.arn)}:assumed-role/${lastPart(role.arn)}/${sessionName}`,
-    userId: `${roleIdOf(role.arn)}:${sessionName}`,
+    userId: `${roleIdOf(world, role.arn)}:${sessionName}`,
     roleArn: role.arn,
     seconds,
   })
@@ -241,7 +242,8 @@ const mustBeUser = (caller: Caller, action: string): LocalStsUser => {
 /** Every STS action the local STS answers, by `Action` name. */
 export const actions: Record<string, Action> = {
   AssumeRole: {
-    run(params, { caller, world, issue }) {
+    run(params, context) {
+      const { caller, world } = context
       validate(params, ['RoleArn', 'RoleSessionName'])
       const who = caller!
       const role = world.roles.find((candidate) => candidate.arn === params.RoleArn)
@@ -260,7 +262,8 @@ export const actions: Record<string, Action> = {
       }
       checkPolicy(params)
       const seconds = durationOf(params, 3600)
-      if (who.session && seconds > 3600)
+      // Role chaining: a role session assuming a role (GetSessionToken sessions are not roles).
+      if (who.session?.roleArn && seconds > 3600)
         throw new StsFault(
           400,
           'ValidationError',
@@ -273,7 +276,7 @@ export const actions: Record<string, Action> = {
           'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
         )
       const packed = packedPercent(params)
-      const session = assumeRoleSession(role, params.RoleSessionName!, seconds, issue)
+      const session = assumeRoleSession(role, params.RoleSessionName!, seconds, context)
       let source = ''
       if (params.SourceIdentity)
         source = `<SourceIdentity>${escapeXml(params.SourceIdentity)}</SourceIdentity>\n    `
@@ -283,7 +286,8 @@ export const actions: Record<string, Action> = {
 
   AssumeRoleWithWebIdentity: {
     unsigned: true,
-    run(params, { world, issue }) {
+    run(params, context) {
+      const { world } = context
       validate(params, ['RoleArn', 'RoleSessionName', 'WebIdentityToken'])
       const token = params.WebIdentityToken!
       const claims = Object.hasOwn(world.webIdentityTokens, token)
@@ -308,7 +312,7 @@ export const actions: Record<string, Action> = {
         role,
         params.RoleSessionName!,
         durationOf(params, 3600),
-        issue,
+        context,
       )
       return `<SubjectFromWebIdentityToken>${escapeXml(claims.sub)}</SubjectFromWebIdentityToken>\n    <Audience>${escapeXml(claims.aud)}</Audience>\n    ${assumedRoleUserXml(session)}\n    ${credentialsXml(session)}\n    <Provider>${escapeXml(claims.iss)}</Provider>${packedXml(packed)}`
     },
@@ -316,7 +320,8 @@ export const actions: Record<string, Action> = {
 
   AssumeRoleWithSAML: {
     unsigned: true,
-    run(params, { world, issue }) {
+    run(params, context) {
+      const { world } = context
       validate(params, ['RoleArn', 'PrincipalArn', 'SAMLAssertion'])
       const assertion = params.SAMLAssertion!
       const claims = Object.hasOwn(world.samlAssertions, assertion)
@@ -329,7 +334,7 @@ export const actions: Record<string, Action> = {
         throw new StsFault(403, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithSAML')
       checkPolicy(params)
       const packed = packedPercent(params)
-      const session = assumeRoleSession(role, claims.subject, durationOf(params, 3600), issue)
+      const session = assumeRoleSession(role, claims.subject, durationOf(params, 3600), context)
       // A stand-in for NameQualifier (STS: base64 of the SHA-1 of issuer, account and provider name):
       // the same shape, stable for the same inputs.
       const qualifier = btoa(
@@ -456,7 +461,7 @@ export const actions: Record<string, Action> = {
       })
       const size = scoped.sessionToken.length + Number(params.MinimumSessionTokenSize ?? 0)
       const policies = has(params, 'Policy') ? 1 : 0
-      return `${credentialsXml(scoped)}\n    <SessionInfo>\n      <ScopedSessionId>${roleIdOf(session.arn)}</ScopedSessionId>\n      <Arn>${escapeXml(session.arn)}</Arn>\n    </SessionInfo>\n    <SessionTokenSize>${size}</SessionTokenSize>\n    <SessionTokenUtilization>${Math.ceil((size * 100) / 8192)}</SessionTokenUtilization>\n    <ScopedPoliciesCount>${policies}</ScopedPoliciesCount>`
+      return `${credentialsXml(scoped)}\n    <SessionInfo>\n      <ScopedSessionId>${escapeXml(session.userId)}</ScopedSessionId>\n      <Arn>${escapeXml(session.arn)}</Arn>\n    </SessionInfo>\n    <SessionTokenSize>${size}</SessionTokenSize>\n    <SessionTokenUtilization>${Math.ceil((size * 100) / 8192)}</SessionTokenUtilization>\n    <ScopedPoliciesCount>${policies}</ScopedPoliciesCount>`
     },
   },
 
@@ -497,7 +502,7 @@ export const actions: Record<string, Action> = {
         )
       const session = issue({
         arn: `arn:aws:sts::${accountOf(roleArn)}:assumed-role/${lastPart(roleArn)}/delegated`,
-        userId: `${roleIdOf(roleArn)}:delegated`,
+        userId: `${roleIdOf(world, roleArn)}:delegated`,
         roleArn,
         seconds: 3600,
       })

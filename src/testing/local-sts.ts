@@ -152,7 +152,7 @@ export interface LocalSts {
    * Answers one request; has the signature of the global `fetch` and needs no `this`, so pass it
    * as it is (`fetch: sts.fetch`, a Miniflare `outboundService`, a mocked global `fetch`).
    */
-  fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
+  fetch: (input: Request | string | URL, init?: RequestInit) => Promise<Response>
   /** Every request received (except CORS preflights), oldest first. */
   readonly requests: RecordedRequest[]
   /** The faults in force. */
@@ -192,7 +192,7 @@ const randomText = (length: number, alphabet: string): string =>
 
 // A Request of another realm or library (Miniflare's outboundService passes its own class) is
 // copied field by field: the global Request constructor would read it as a URL string.
-const toRequest = async (input: RequestInfo | URL, init?: RequestInit): Promise<Request> => {
+const toRequest = async (input: Request | string | URL, init?: RequestInit): Promise<Request> => {
   if (typeof input === 'string' || input instanceof URL || input instanceof Request)
     return new Request(input, init)
   const foreign = input as Request
@@ -244,6 +244,7 @@ export const createLocalSts = (options: LocalStsOptions = {}): LocalSts => {
     authorizationMessages: options.authorizationMessages ?? EXAMPLE_AUTHORIZATION_MESSAGES,
     users,
     sessions,
+    roleIds: new Map(),
     now,
   }
   const issue: Issuer = ({ seconds, ...identity }) => {
