@@ -54,8 +54,14 @@ export default defineConfig([
       {
         name: 'library-external',
         setup(build) {
-          build.onResolve({ filter: /^\.\/index\.js$/ }, () => ({
+          // './index.js' from src/, '../index.js' from src/cli/: both are dist/index.js.
+          build.onResolve({ filter: /^\.\.?\/index\.js$/ }, () => ({
             path: './index.js',
+            external: true,
+          }))
+          // The file-system entry, from src/cli/: dist/node.js.
+          build.onResolve({ filter: /^\.\.\/node\/index\.js$/ }, () => ({
+            path: './node.js',
             external: true,
           }))
         },

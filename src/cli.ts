@@ -1,332 +1,421 @@
-// The `edge-sts` command: argument parsing, AWS_* environment, output formats. It talks to the
-// world only through `io` and `env`, so the same code runs (and is tested) under Node, Deno and Bun;
-// bin.ts binds it to the process.
-// The library is imported through its entry point ('./index.js'): the built CLI loads dist/index.js
-// rather than carrying a second copy.
+// The `edge-sts` command, a stand-in for `aws sts`: the AWS CLI v2's commands, option syntax,
+// output and exit statuses, source credentials and region from the file-system credential chain,
+// and a disk cache for credential_process use. It talks to the world only through `io` and `env`,
+// so the same code runs (and is tested) under Node, Deno and Bun; bin.ts binds it to the process.
+//
+// The steps: command line (src/cli/arguments.ts) → parameter values (src/cli/values.ts) → region,
+// endpoint and source credentials (src/cli/credentials.ts) → cache (src/cli/cache.ts) → the call
+// (src/cli/commands.ts) → output (src/cli/output.ts); a failure becomes an exit status and a
+// message (src/cli/report.ts).
+import { readFile as readFileFromDisk } from 'node:fs/promises'
+import type { Credentials, StsCredentials } from './index.js'
+import { GLOBAL_OPTIONS, parseCommandLine, type Arity, type Options } from './cli/arguments.ts'
+import { cacheDirectory, cacheKey, DiskCache, expirationOf, type CacheFiles } from './cli/cache.ts'
+import { COMMANDS, findCommand, type Command } from './cli/commands.ts'
+import { sourceCredentials, sourceRegion } from './cli/credentials.ts'
+import { commandHelp, programHelp } from './cli/help.ts'
 import {
-  assumeRole,
-  EdgeStsError,
-  getCallerIdentity,
-  getScopedCredentials,
-  getSessionToken,
-  getWebIdentityToken,
-  StsError,
-  StsValidationError,
-} from './index.js'
-import type { StsConfig, StsCredentials } from './index.js'
+  OUTPUTS,
+  printable,
+  toCredentialProcess,
+  toEnv,
+  toJson,
+  toText,
+  type Output,
+} from './cli/output.ts'
+import { compileQuery, type Query } from './cli/query.ts'
+import { report } from './cli/report.ts'
+import { CliConfigurationError, CliUsageError, EXIT_OK, EXIT_USAGE } from './cli/usage.ts'
+import {
+  conformMember,
+  loadParameterFile,
+  skeletonOf,
+  toParameter,
+  type ReadFile,
+} from './cli/values.ts'
 
-/** Where the command writes, and the fetch it uses. */
+/** Where the command writes, and what it uses of the world; everything but the streams has a default. */
 export interface CliIo {
   stdout: (text: string) => void
   stderr: (text: string) => void
+  /** The `fetch` for STS and the credential sources (default: the global one). */
   fetch?: typeof fetch
+  /** Reads `file://` and `fileb://` values (default: `readFile` of `node:fs/promises`). */
+  readFile?: ReadFile
+  /** The disk cache's file operations (default: `node:fs/promises`). */
+  cacheFiles?: CacheFiles
+  /** The clock in milliseconds since 1970 (default `Date.now`). */
+  now?: () => number
+  /** What `--version` prints after `edge-sts/` (default `dev`). */
+  version?: string
 }
 
 type Env = Record<string, string | undefined>
-type Flags = Record<string, string>
-type Format = 'json' | 'env' | 'credential-process'
 
-// Exit codes: 0 success, 1 the call failed (STS, network, response), 2 the command line is wrong.
-class Usage extends Error {}
+// How many nested edge-sts runs a credential_process chain may make before it is taken for a loop
+// (a profile whose credential_process runs edge-sts with that same profile).
+const NESTING = 'EDGE_STS_NESTING'
+const MAX_NESTING = 4
 
-const COMMON = `
-Common options:
-  --region REGION        signing region and endpoint (default: AWS_REGION, AWS_DEFAULT_REGION)
-  --endpoint URL         STS endpoint (default: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL)
-  --format FORMAT        json (default), env (export lines) or credential-process
-  --timeout-ms MS        time limit of each attempt (default 10000)
-  --max-attempts N       attempts in all, retries included (default 3)
-  -h, --help             this help
-
-Credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
-Exit status: 0 success, 1 the call failed, 2 the command line is wrong.`
-
-const COMMANDS: Record<
-  string,
-  { help: string; flags: string[]; run: (f: Flags, c: StsConfig) => Promise<object> }
-> = {
-  'assume-role': {
-    help: `Usage: edge-sts assume-role --role-arn ARN [options]
-
-Temporary credentials for an IAM role (STS AssumeRole).
-
-  --role-arn ARN              the role to assume (required)
-  --role-session-name NAME    session name (default: edge-sts-<milliseconds since 1970>)
-  --duration-seconds N        900 to the role's maximum session duration (default 3600)
-  --external-id ID            the ExternalId the role's trust policy asks for
-  --serial-number ARN         MFA device, with --token-code
-  --token-code CODE           the MFA device's current code
-  --tags K=V,K=V              session tags
-  --transitive-tag-keys K,K   tag keys that pass on to chained roles
-  --policy JSON               an inline session policy
-  --source-identity ID        source identity of the session
-`,
-    flags: [
-      'role-arn',
-      'role-session-name',
-      'duration-seconds',
-      'external-id',
-      'serial-number',
-      'token-code',
-      'tags',
-      'transitive-tag-keys',
-      'policy',
-      'source-identity',
-    ],
-    run: (f, c) =>
-      assumeRole(
-        {
-          RoleArn: f['role-arn'] ?? usage('--role-arn is required'),
-          RoleSessionName: f['role-session-name'] ?? `edge-sts-${Date.now()}`,
-          DurationSeconds: num(f, 'duration-seconds'),
-          ExternalId: f['external-id'],
-          ...mfa(f),
-          Tags: tags(f),
-          TransitiveTagKeys: f['transitive-tag-keys']?.split(','),
-          Policy: f.policy,
-          SourceIdentity: f['source-identity'],
-        },
-        c,
-      ),
-  },
-  'get-session-token': {
-    help: `Usage: edge-sts get-session-token [options]
-
-Temporary credentials for the IAM user of the source credentials (STS GetSessionToken).
-
-  --duration-seconds N        900 to 129600 (default 43200)
-  --serial-number ARN         MFA device, with --token-code
-  --token-code CODE           the MFA device's current code
-`,
-    flags: ['duration-seconds', 'serial-number', 'token-code'],
-    run: (f, c) => getSessionToken({ DurationSeconds: num(f, 'duration-seconds'), ...mfa(f) }, c),
-  },
-  'get-scoped-credentials': {
-    help: `Usage: edge-sts get-scoped-credentials (--policy JSON | --duration-seconds N) [options]
-
-The source credentials, which must be temporary, narrowed by a policy and/or a shorter life
-(STS GetScopedCredentials). The identity stays the same.
-
-  --policy JSON               the scope-down policy
-  --duration-seconds N        1 to 129600 (default: the calling session's expiration)
-  --description TEXT          recorded in CloudTrail (at most 256 characters)
-`,
-    flags: ['policy', 'duration-seconds', 'description'],
-    run: (f, c) =>
-      getScopedCredentials(
-        {
-          Policy: f.policy,
-          DurationSeconds: num(f, 'duration-seconds'),
-          ScopedSessionDescription: f.description,
-        },
-        c,
-      ),
-  },
-  'get-web-identity-token': {
-    help: `Usage: edge-sts get-web-identity-token --audience AUD[,AUD] --signing-algorithm RS256|ES384 [options]
-
-A JWT signed by STS that names the source credentials' identity, for services that accept OIDC
-(STS GetWebIdentityToken; regional endpoints only). Output: json only.
-
-  --audience AUD,AUD          the token's aud claim: 1 to 10 values (required)
-  --signing-algorithm ALG     RS256 or ES384 (required)
-  --duration-seconds N        60 to 3600 (default 300)
-  --subject-mode MODE         AWSIdentity (default) or OriginIdentity
-  --scope SCOPES              space-separated OAuth 2.0 scopes (OriginIdentity, one audience)
-  --tags K=V,K=V              custom claims
-`,
-    flags: ['audience', 'signing-algorithm', 'duration-seconds', 'subject-mode', 'scope', 'tags'],
-    run: (f, c) =>
-      getWebIdentityToken(
-        {
-          Audience: (f.audience ?? usage('--audience is required')).split(','),
-          SigningAlgorithm: (f['signing-algorithm'] ??
-            usage('--signing-algorithm is required')) as 'RS256',
-          DurationSeconds: num(f, 'duration-seconds'),
-          SubjectMode: f['subject-mode'] as 'AWSIdentity' | undefined,
-          Scope: f.scope,
-          Tags: tags(f),
-        },
-        c,
-      ),
-  },
-  'get-caller-identity': {
-    help: `Usage: edge-sts get-caller-identity [options]
-
-The account, user id and ARN of the source credentials (STS GetCallerIdentity). Output: json only.
-`,
-    flags: [],
-    run: (_, c) => getCallerIdentity(c),
-  },
+const arityOf = (command: string | undefined, option: string): Arity | undefined => {
+  if (Object.hasOwn(GLOBAL_OPTIONS, option)) return GLOBAL_OPTIONS[option]
+  const parameter = findCommand(command ?? '')?.parameters.find((p) => p.option === option)
+  if (parameter === undefined) return undefined
+  return parameter.shape.type === 'list' ? 'many' : 'one'
 }
 
-const HELP = `Usage: edge-sts <command> [options]
+const single = (options: Options, name: string): string | undefined => options.get(name)?.[0]
 
-AWS STS from the command line, under Node, Deno and Bun.
-
-Commands:
-  assume-role             temporary credentials for an IAM role
-  get-session-token       temporary credentials for the IAM user
-  get-scoped-credentials  the (temporary) credentials narrowed by a policy or a shorter life
-  get-web-identity-token  a JWT naming the credentials' identity, for services that accept OIDC
-  get-caller-identity     who the credentials belong to
-
-Run \`edge-sts <command> --help\` for a command's options.
-${COMMON}
-`
-
-const usage = (message: string): never => {
-  throw new Usage(message)
+const wholeNumber = (options: Options, name: string): number | undefined => {
+  const value = single(options, name)
+  if (value === undefined) return undefined
+  if (!/^\d+$/.test(value)) throw new CliUsageError('must be a whole number', `--${name}`)
+  return Number(value)
 }
 
-// --tags K=V,K=V; a value may itself hold `=`.
-const tags = (f: Flags) =>
-  f.tags?.split(',').map((t) => {
-    const i = t.indexOf('=')
-    return i > 0
-      ? { Key: t.slice(0, i), Value: t.slice(i + 1) }
-      : usage(`--tags: "${t}" is not Key=Value`)
-  })
-
-const num = (f: Flags, name: string) => {
-  const v = f[name]
-  if (v == null) return undefined
-  if (!/^\d+$/.test(v)) usage(`--${name} must be a whole number of seconds, not "${v}"`)
-  return +v
+const outputOf = (options: Options, command: Command): Output => {
+  const output = single(options, 'output') ?? 'json'
+  if (!(OUTPUTS as readonly string[]).includes(output)) {
+    throw new CliUsageError(`must be one of ${OUTPUTS.join(', ')}`, '--output')
+  }
+  const credentialsOnly = output === 'env' || output === 'credential-process'
+  if (credentialsOnly && command.returns !== 'credentials') {
+    throw new CliUsageError(`${command.name} returns no credentials: use json or text`, '--output')
+  }
+  return output as Output
 }
 
-const mfa = (f: Flags) => {
-  if (!f['serial-number'] != !f['token-code']) usage('--serial-number and --token-code go together')
-  return { SerialNumber: f['serial-number'], TokenCode: f['token-code'] }
-}
-
-const COMMON_FLAGS = ['region', 'endpoint', 'format', 'timeout-ms', 'max-attempts']
-
-const parse = (args: string[], allowed: string[]) => {
-  const flags: Flags = {}
-  let help = false
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!
-    if (a == '-h' || a == '--help') {
-      help = true
-      continue
+// The members of --cli-input-json (JSON, or file://), checked like options; options override them.
+const jsonInputOf = async (
+  options: Options,
+  command: Command,
+  readFile: ReadFile,
+  env: Env,
+): Promise<Record<string, unknown>> => {
+  const words = options.get('cli-input-json')
+  if (words === undefined) return {}
+  const option = '--cli-input-json'
+  const text = await loadParameterFile(option, words[0]!, readFile, env)
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    throw new CliUsageError(`invalid JSON (${(error as Error).message})`, option)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new CliUsageError("must be a JSON object of the operation's parameters", option)
+  }
+  const input: Record<string, unknown> = {}
+  const members = command.parameters.map((parameter) => parameter.member)
+  for (const [member, memberValue] of Object.entries(value)) {
+    const parameter = command.parameters.find((p) => p.member === member)
+    if (parameter === undefined) {
+      throw new CliUsageError(
+        `unknown parameter "${member}", must be one of: ${members.join(', ')}`,
+        option,
+      )
     }
-    const m = /^--([a-z0-9-]+)(?:=([^]*))?$/.exec(a)
-    if (!m) usage(`unexpected argument "${a}"`)
-    const name = m![1]!
-    if (!allowed.includes(name)) usage(`unknown option --${name}`)
-    const value = m![2] ?? args[++i]
-    if (value == null) usage(`--${name} needs a value`)
-    if (name in flags) usage(`--${name} is given twice`)
-    flags[name] = value!
+    input[member] = conformMember(option, member, parameter.shape, memberValue)
   }
-  return { flags, help }
+  return input
 }
 
-// Values are base64, ARNs and ISO dates; anything else is single-quoted for POSIX shells.
-const shell = (v: string) => (/^[\w+/=.:@,-]*$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`)
-
-const print = (out: { Credentials?: StsCredentials }, format: Format) => {
-  const c = out.Credentials
-  if (format == 'json' || !c) {
-    if (!c && format != 'json') usage(`--format ${format} is for commands that return credentials`)
-    return JSON.stringify(out, null, 2)
-  }
-  const e = c.Expiration.toISOString()
-  // The AWS CLI/SDK credential_process contract: Version 1 and an RFC 3339 Expiration.
-  if (format == 'credential-process')
-    return JSON.stringify(
-      {
-        Version: 1,
-        AccessKeyId: c.AccessKeyId,
-        SecretAccessKey: c.SecretAccessKey,
-        SessionToken: c.SessionToken,
-        Expiration: e,
-      },
-      null,
-      2,
+const inputOf = async (
+  options: Options,
+  command: Command,
+  readFile: ReadFile,
+  env: Env,
+): Promise<Record<string, unknown>> => {
+  const fromJson = await jsonInputOf(options, command, readFile, env)
+  const missing = command.parameters
+    .filter((parameter) => parameter.required === true)
+    .filter(
+      (parameter) => !options.has(parameter.option) && !Object.hasOwn(fromJson, parameter.member),
     )
-  return Object.entries({
-    AWS_ACCESS_KEY_ID: c.AccessKeyId,
-    AWS_SECRET_ACCESS_KEY: c.SecretAccessKey,
-    AWS_SESSION_TOKEN: c.SessionToken,
-    AWS_CREDENTIAL_EXPIRATION: e,
+    .map((parameter) => `--${parameter.option}`)
+  if (missing.length > 0) {
+    throw new CliUsageError(`the following arguments are required: ${missing.join(', ')}`)
+  }
+  // In the commands table's order, so the cache key does not depend on the order of the options.
+  const input: Record<string, unknown> = {}
+  for (const parameter of command.parameters) {
+    const words = options.get(parameter.option)
+    if (words !== undefined) {
+      const option = `--${parameter.option}`
+      input[parameter.member] = await toParameter(
+        option,
+        parameter.member,
+        parameter.shape,
+        words,
+        readFile,
+        env,
+      )
+    } else if (Object.hasOwn(fromJson, parameter.member)) {
+      input[parameter.member] = fromJson[parameter.member]
+    }
+  }
+  return input
+}
+
+// --generate-cli-skeleton [input]: the operation's parameters with empty values, for --cli-input-json.
+const skeleton = (options: Options, command: Command): string => {
+  const kind = options.get('generate-cli-skeleton')![0] ?? 'input'
+  if (kind !== 'input') {
+    throw new CliUsageError(
+      'only input skeletons are made (output: see --help)',
+      '--generate-cli-skeleton',
+    )
+  }
+  const members: Record<string, unknown> = {}
+  for (const parameter of command.parameters)
+    members[parameter.member] = skeletonOf(parameter.shape)
+  return JSON.stringify(members, null, 4) + '\n'
+}
+
+// Whether the cache is used: always for credential_process output (unless --no-cache), else on --cache.
+const usesCache = (options: Options, command: Command, output: Output): boolean => {
+  if (options.has('cache') && options.has('no-cache')) {
+    throw new CliUsageError('--cache and --no-cache contradict each other')
+  }
+  if (options.has('cache') && command.returns === 'data') {
+    throw new CliUsageError(
+      `${command.name} results do not expire, so they are not cached`,
+      '--cache',
+    )
+  }
+  if (options.has('no-cache')) return false
+  return options.has('cache') || output === 'credential-process'
+}
+
+// An endpoint from the command line is checked with the call (a usage error, 252); one from the
+// environment is configuration (253), and says which variable to fix.
+const endpointOf = (options: Options, env: Env): string | undefined => {
+  const fromCommandLine = single(options, 'endpoint-url')
+  if (fromCommandLine !== undefined) return fromCommandLine
+  const name = env.AWS_ENDPOINT_URL_STS ? 'AWS_ENDPOINT_URL_STS' : 'AWS_ENDPOINT_URL'
+  const fromEnv = env[name] || undefined
+  if (fromEnv === undefined) return undefined
+  let url: URL | undefined
+  try {
+    url = new URL(fromEnv)
+  } catch {
+    url = undefined
+  }
+  if (url === undefined || !/^https?:$/.test(url.protocol) || url.search !== '') {
+    throw new CliConfigurationError(`${name} must be an absolute http(s) URL without a query`)
+  }
+  return fromEnv
+}
+
+// A `fetch` that tells --debug about each attempt: URL, status, time and RequestId (no headers, no body).
+const tracedFetch = (base: typeof fetch, debug: (line: string) => void): typeof fetch => {
+  let attempt = 0
+  return async (input, init) => {
+    attempt++
+    const url = input instanceof Request ? input.url : String(input)
+    const started = Date.now()
+    debug(`attempt ${attempt}: ${init?.method ?? 'GET'} ${url}`)
+    try {
+      const response = await base(input, init)
+      const requestId = response.headers.get('x-amzn-requestid') ?? 'none'
+      debug(
+        `attempt ${attempt}: HTTP ${response.status} after ${Date.now() - started} ms, RequestId ${requestId}`,
+      )
+      return response
+    } catch (error) {
+      debug(
+        `attempt ${attempt}: failed after ${Date.now() - started} ms (${(error as Error)?.name})`,
+      )
+      throw error
+    }
+  }
+}
+
+// --query applies to the json and text outputs, which print what it selects.
+const queryOf = (options: Options, output: Output): Query | undefined => {
+  const text = single(options, 'query')
+  if (text === undefined) return undefined
+  if (output !== 'json' && output !== 'text') {
+    throw new CliUsageError(`applies to --output json and text, not ${output}`, '--query')
+  }
+  return compileQuery(text)
+}
+
+const print = (result: object, output: Output, query?: Query): string => {
+  const credentials = (result as { Credentials?: StsCredentials }).Credentials
+  if (query !== undefined) {
+    const selected = query(printable(result))
+    if (output === 'text') return toText(selected)
+    return JSON.stringify(selected, null, 4) + '\n'
+  }
+  if (output === 'text') return toText(printable(result))
+  if (output === 'json' || credentials === undefined) return toJson(result)
+  if (output === 'env') return toEnv(credentials)
+  return toCredentialProcess(credentials)
+}
+
+interface Run {
+  command: Command
+  options: Options
+  env: Env
+  io: CliIo
+  endpoint?: string
+  debug: (line: string) => void
+}
+
+// Everything the command line decides, checked before anything else is touched (usage errors: 252).
+const planOf = async ({ command, options, env, io }: Run) => {
+  const output = outputOf(options, command)
+  return {
+    output,
+    query: queryOf(options, output),
+    cache: usesCache(options, command, output),
+    input: await inputOf(options, command, io.readFile ?? readFileFromDisk, env),
+    timeoutMs: wholeNumber(options, 'timeout-ms'),
+    maxAttempts: wholeNumber(options, 'max-attempts'),
+  }
+}
+
+// The region and, for signed operations, the source credentials (configuration errors: 253).
+const sourceOf = async ({ command, options, env, io, endpoint, debug }: Run) => {
+  const nesting = Number(env[NESTING] ?? 0) || 0
+  if (nesting >= MAX_NESTING) {
+    throw new CliConfigurationError(
+      `edge-sts runs itself ${nesting} levels deep: a profile's credential_process runs edge-sts with that same profile`,
+    )
+  }
+  // The credential sources (a credential_process among them) see how deep this run is.
+  const request = {
+    profile: single(options, 'profile'),
+    env: { ...env, [NESTING]: String(nesting + 1) },
+    fetch: io.fetch,
+  }
+  const region = await sourceRegion({ ...request, region: single(options, 'region') })
+  if (!options.has('region') && !/^[a-z0-9-]+$/.test(region)) {
+    throw new CliConfigurationError(
+      'the region of AWS_REGION, AWS_DEFAULT_REGION or the profile must be a region name such as us-east-1',
+    )
+  }
+  debug(`region ${region}, endpoint ${endpoint ?? `the regional endpoint of ${region}`}`)
+  let credentials: Credentials | undefined
+  if (command.unsigned !== true) {
+    credentials = await sourceCredentials(request)
+    debug(`source credentials: access key id …${credentials.accessKeyId.slice(-4)}`)
+  }
+  return { region, credentials }
+}
+
+// The call itself, from parsed options to printed output, through the disk cache when it is on.
+const run = async (context: Run): Promise<string> => {
+  const { command, env, io, endpoint, debug } = context
+  const now = io.now ?? Date.now
+  const plan = await planOf(context)
+  const { region, credentials } = await sourceOf(context)
+  const directory = cacheDirectory(env)
+  let diskCache: DiskCache | undefined
+  if (plan.cache && directory === undefined) {
+    debug('cache: off (no HOME, XDG_CACHE_HOME or EDGE_STS_CACHE_DIR)')
+  }
+  if (plan.cache && directory !== undefined) {
+    diskCache = new DiskCache(directory, { files: io.cacheFiles, now, log: debug })
+  }
+  // Everything that shapes the call; defaults this CLI fills in are not part of it.
+  const key = cacheKey([
+    'edge-sts',
+    command.name,
+    plan.input,
+    credentials?.accessKeyId ?? null,
+    region,
+    endpoint ?? null,
+  ])
+  const cached = await diskCache?.get(key)
+  if (cached !== undefined) return print(cached, plan.output, plan.query)
+  command.complete?.(plan.input, now())
+  const result = await command.call(plan.input, {
+    credentials,
+    region,
+    endpoint,
+    timeoutMs: plan.timeoutMs,
+    maxAttempts: plan.maxAttempts,
+    fetch: tracedFetch(io.fetch ?? ((url, init) => fetch(url, init)), debug),
   })
-    .map(([k, v]) => `export ${k}=${shell(v)}`)
-    .join('\n')
+  const requestId = (result as { RequestId?: string }).RequestId
+  debug(`${command.action} succeeded, RequestId ${requestId ?? 'none'}`)
+  const expiration = expirationOf(result)
+  if (diskCache !== undefined && expiration !== undefined) {
+    await diskCache.set(key, result, expiration)
+  }
+  return print(result, plan.output, plan.query)
 }
 
 /**
- * Runs `edge-sts` with the arguments after the program name and returns the exit status.
- * Secrets reach stdout only, as the requested output; errors name the problem, never a secret.
+ * Runs `edge-sts` with the arguments after the program name and returns the exit status (0, or
+ * 252–255 as the AWS CLI v2). Secrets reach stdout only, as the requested output; errors and
+ * `--debug` lines name the problem, never a secret.
  */
 export async function main(argv: string[], env: Env, io: CliIo): Promise<number> {
-  const [name, ...rest] = argv
+  let command: Command | undefined
+  let endpoint: string | undefined
+  let debugging = false
   try {
-    if (name == null || name == '-h' || name == '--help' || name == 'help') {
-      io[name == null ? 'stderr' : 'stdout'](HELP)
-      return name == null ? 2 : 0
+    const line = parseCommandLine(argv, arityOf)
+    const options = line.options
+    debugging = options.has('debug')
+    const debug = (text: string) => {
+      if (debugging) io.stderr(`edge-sts debug: ${text}\n`)
     }
-    const command = COMMANDS[name] ?? usage(`unknown command "${name}"`)
-    const { flags, help } = parse(rest, [...command.flags, ...COMMON_FLAGS])
-    if (help) {
-      io.stdout(command.help + COMMON + '\n')
-      return 0
+    if (options.has('version')) {
+      const runtime = runtimeName()
+      io.stdout(`edge-sts/${io.version ?? 'dev'} ${runtime}\n`)
+      return EXIT_OK
     }
-    const format = (flags.format ?? 'json') as Format
-    if (!['json', 'env', 'credential-process'].includes(format))
-      usage(`--format must be json, env or credential-process, not "${format}"`)
-    if (/^get-(caller-identity|web-identity-token)$/.test(name) && format != 'json')
-      usage(`--format ${format} is for commands that return credentials`)
-    const accessKeyId = env.AWS_ACCESS_KEY_ID
-    const secretAccessKey = env.AWS_SECRET_ACCESS_KEY
-    if (!accessKeyId || !secretAccessKey)
-      usage(
-        'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials)',
-      )
-    const timeout = flags['timeout-ms']
-    const attempts = flags['max-attempts']
-    if (timeout != null && !/^\d+$/.test(timeout))
-      usage(`--timeout-ms must be a whole number, not "${timeout}"`)
-    if (attempts != null && !/^\d+$/.test(attempts))
-      usage(`--max-attempts must be a whole number, not "${attempts}"`)
-    const out = await command.run(flags, {
-      credentials: {
-        accessKeyId: accessKeyId!,
-        secretAccessKey: secretAccessKey!,
-        sessionToken: env.AWS_SESSION_TOKEN || undefined,
-      },
-      region: flags.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined),
-      endpoint: flags.endpoint ?? (env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || undefined),
-      timeoutMs: timeout == null ? undefined : +timeout,
-      maxAttempts: attempts == null ? undefined : +attempts,
-      fetch: io.fetch,
+    if (line.command === undefined) {
+      if (options.has('help')) {
+        io.stdout(programHelp())
+        return EXIT_OK
+      }
+      io.stderr(programHelp())
+      return EXIT_USAGE
+    }
+    command = findCommand(line.command)
+    if (command === undefined) {
+      const names = COMMANDS.map((c) => c.name).join(', ')
+      throw new CliUsageError(`unknown command "${line.command}"; the commands: ${names}`)
+    }
+    if (options.has('help')) {
+      io.stdout(commandHelp(command))
+      return EXIT_OK
+    }
+    if (options.has('generate-cli-skeleton')) {
+      io.stdout(skeleton(options, command))
+      return EXIT_OK
+    }
+    const color = single(options, 'color')
+    if (color !== undefined && !/^(on|off|auto)$/.test(color)) {
+      throw new CliUsageError('must be on, off or auto', '--color')
+    }
+    endpoint = endpointOf(options, env)
+    io.stdout(await run({ command, options, env, io, endpoint, debug }))
+    return EXIT_OK
+  } catch (error) {
+    const { status, message } = report(error, {
+      command: command?.name,
+      action: command?.action,
+      endpoint,
+      debug: debugging,
     })
-    io.stdout(print(out, format) + '\n')
-    return 0
-  } catch (e) {
-    if (e instanceof Usage) {
-      io.stderr(
-        `edge-sts: ${e.message}\n${name && COMMANDS[name] ? `Run \`edge-sts ${name} --help\` for its options.` : 'Run `edge-sts --help` for the commands.'}\n`,
-      )
-      return 2
-    }
-    if (e instanceof StsValidationError) {
-      io.stderr(`edge-sts: invalid input:\n${e.issues.map((i) => `  ${i.message}`).join('\n')}\n`)
-      return 2
-    }
-    if (e instanceof StsError) {
-      io.stderr(
-        `edge-sts: ${e.code} (HTTP ${e.status}${e.requestId ? `, RequestId ${e.requestId}` : ''}): ${e.message}\n`,
-      )
-      return 1
-    }
-    if (e instanceof EdgeStsError) {
-      io.stderr(`edge-sts: ${e.code}: ${e.message}\n`)
-      return e.code == 'ValidationError' ? 2 : 1
-    }
-    // Not ours (a bug or a runtime fault): its name only, as its message might quote anything.
-    io.stderr(`edge-sts: unexpected ${(e as Error)?.name ?? 'error'}\n`)
-    return 1
+    io.stderr(message)
+    return status
   }
+}
+
+const runtimeName = (): string => {
+  const global = globalThis as {
+    Deno?: { version: { deno: string } }
+    Bun?: { version: string }
+    process?: { version?: string }
+  }
+  if (global.Deno !== undefined) return `Deno/${global.Deno.version.deno}`
+  if (global.Bun !== undefined) return `Bun/${global.Bun.version}`
+  return `Node/${global.process?.version?.replace(/^v/, '') ?? 'unknown'}`
 }
