@@ -523,36 +523,34 @@ export interface AssumeRoleWithSAMLOutput extends CredentialsOutput {
   TrustedIdentityPropagationContext?: TrustedIdentityPropagationContext
 }
 /** AssumeRoleWithSAML: unsigned; the base64 SAML assertion is the credential. */
-export const AssumeRoleWithSAML = /* @__PURE__ */ op<
-  AssumeRoleWithSAMLInput,
-  AssumeRoleWithSAMLOutput
->(
-  'AssumeRoleWithSAML',
-  () => ({
-    RoleArn: req(ARN()),
-    PrincipalArn: req(ARN()),
-    SAMLAssertion: req(str(4, 100000)),
-    PolicyArns: POLICY_ARNS(),
-    Policy: POLICY(),
-    DurationSeconds: num(900, 43200),
-    MinimumSessionTokenSize: TOKEN_SIZE(),
-  }),
-  [
-    'AssumedRoleUser.AssumedRoleId',
-    'AssumedRoleUser.Arn',
-    'PackedPolicySize',
-    'Subject',
-    'SubjectType',
-    'Issuer',
-    'Audience',
-    'NameQualifier',
-    'SourceIdentity',
-    ORIGIN,
-  ],
-  true,
-  undefined,
-  true,
-)
+export const AssumeRoleWithSAML: Operation<AssumeRoleWithSAMLInput, AssumeRoleWithSAMLOutput> =
+  /* @__PURE__ */ op<AssumeRoleWithSAMLInput, AssumeRoleWithSAMLOutput>(
+    'AssumeRoleWithSAML',
+    () => ({
+      RoleArn: req(ARN()),
+      PrincipalArn: req(ARN()),
+      SAMLAssertion: req(str(4, 100000)),
+      PolicyArns: POLICY_ARNS(),
+      Policy: POLICY(),
+      DurationSeconds: num(900, 43200),
+      MinimumSessionTokenSize: TOKEN_SIZE(),
+    }),
+    [
+      'AssumedRoleUser.AssumedRoleId',
+      'AssumedRoleUser.Arn',
+      'PackedPolicySize',
+      'Subject',
+      'SubjectType',
+      'Issuer',
+      'Audience',
+      'NameQualifier',
+      'SourceIdentity',
+      ORIGIN,
+    ],
+    true,
+    undefined,
+    true,
+  )
 
 /** Input of GetSessionToken. */
 export interface GetSessionTokenInput {
@@ -574,18 +572,19 @@ export interface GetSessionTokenInput {
 /**
  * GetSessionToken: temporary credentials for the calling IAM user, optionally MFA-authenticated.
  */
-export const GetSessionToken = /* @__PURE__ */ op<GetSessionTokenInput, CredentialsOutput>(
-  'GetSessionToken',
-  () => ({
-    DurationSeconds: num(900, 129600),
-    SerialNumber: SERIAL(),
-    TokenCode: TOKEN_CODE(),
-    MinimumSessionTokenSize: TOKEN_SIZE(),
-  }),
-  [],
-  true,
-  mfaPair,
-)
+export const GetSessionToken: Operation<GetSessionTokenInput, CredentialsOutput> =
+  /* @__PURE__ */ op<GetSessionTokenInput, CredentialsOutput>(
+    'GetSessionToken',
+    () => ({
+      DurationSeconds: num(900, 129600),
+      SerialNumber: SERIAL(),
+      TokenCode: TOKEN_CODE(),
+      MinimumSessionTokenSize: TOKEN_SIZE(),
+    }),
+    [],
+    true,
+    mfaPair,
+  )
 
 /** Input of GetFederationToken. */
 export interface GetFederationTokenInput {
@@ -625,22 +624,20 @@ export interface GetFederationTokenOutput extends CredentialsOutput {
   }
 }
 /** GetFederationToken: temporary credentials for a federated user. */
-export const GetFederationToken = /* @__PURE__ */ op<
-  GetFederationTokenInput,
-  GetFederationTokenOutput
->(
-  'GetFederationToken',
-  () => ({
-    Name: req(NAME(2, 32)),
-    Policy: POLICY(),
-    PolicyArns: POLICY_ARNS(),
-    DurationSeconds: num(900, 129600),
-    Tags: TAGS(),
-    MinimumSessionTokenSize: TOKEN_SIZE(),
-  }),
-  ['FederatedUser.FederatedUserId', 'FederatedUser.Arn', 'PackedPolicySize'],
-  true,
-)
+export const GetFederationToken: Operation<GetFederationTokenInput, GetFederationTokenOutput> =
+  /* @__PURE__ */ op<GetFederationTokenInput, GetFederationTokenOutput>(
+    'GetFederationToken',
+    () => ({
+      Name: req(NAME(2, 32)),
+      Policy: POLICY(),
+      PolicyArns: POLICY_ARNS(),
+      DurationSeconds: num(900, 129600),
+      Tags: TAGS(),
+      MinimumSessionTokenSize: TOKEN_SIZE(),
+    }),
+    ['FederatedUser.FederatedUserId', 'FederatedUser.Arn', 'PackedPolicySize'],
+    true,
+  )
 
 /** Input of AssumeRoot (a member account's root session, from the management account). */
 export interface AssumeRootInput {
@@ -707,12 +704,13 @@ export interface GetAccessKeyInfoOutput {
   RequestId?: string
 }
 /** GetAccessKeyInfo: the account an access key belongs to. */
-export const GetAccessKeyInfo = /* @__PURE__ */ op<GetAccessKeyInfoInput, GetAccessKeyInfoOutput>(
-  'GetAccessKeyInfo',
-  () => ({ AccessKeyId: req(str(16, 128, /[^\w]/)) }),
-  ['Account'],
-  false,
-)
+export const GetAccessKeyInfo: Operation<GetAccessKeyInfoInput, GetAccessKeyInfoOutput> =
+  /* @__PURE__ */ op<GetAccessKeyInfoInput, GetAccessKeyInfoOutput>(
+    'GetAccessKeyInfo',
+    () => ({ AccessKeyId: req(str(16, 128, /[^\w]/)) }),
+    ['Account'],
+    false,
+  )
 
 /** Input of DecodeAuthorizationMessage. */
 export interface DecodeAuthorizationMessageInput {
@@ -730,10 +728,10 @@ export interface DecodeAuthorizationMessageOutput {
   RequestId?: string
 }
 /** DecodeAuthorizationMessage: the JSON behind an encoded authorization failure message. */
-export const DecodeAuthorizationMessage = /* @__PURE__ */ op<
+export const DecodeAuthorizationMessage: Operation<
   DecodeAuthorizationMessageInput,
   DecodeAuthorizationMessageOutput
->(
+> = /* @__PURE__ */ op<DecodeAuthorizationMessageInput, DecodeAuthorizationMessageOutput>(
   'DecodeAuthorizationMessage',
   () => ({ EncodedMessage: req(str(1, 10240)) }),
   ['DecodedMessage'],
@@ -775,7 +773,7 @@ export interface GetScopedCredentialsOutput extends CredentialsOutput {
 /**
  * GetScopedCredentials: the caller's temporary credentials, narrowed by a policy or a shorter life.
  */
-export const GetScopedCredentials = /* @__PURE__ */ op<
+export const GetScopedCredentials: Operation<
   GetScopedCredentialsInput,
   GetScopedCredentialsOutput
 > = /* @__PURE__ */ op<GetScopedCredentialsInput, GetScopedCredentialsOutput>(
@@ -808,10 +806,10 @@ export interface GetDelegatedAccessTokenOutput extends CredentialsOutput {
  * GetDelegatedAccessToken: a trade-in token exchanged for the credentials of the principal it
  * names.
  */
-export const GetDelegatedAccessToken = /* @__PURE__ */ op<
+export const GetDelegatedAccessToken: Operation<
   GetDelegatedAccessTokenInput,
   GetDelegatedAccessTokenOutput
-> = /* @__PURE__ */ op<{ TradeInToken: string }, GetDelegatedAccessTokenOutput>(
+> = /* @__PURE__ */ op<GetDelegatedAccessTokenInput, GetDelegatedAccessTokenOutput>(
   'GetDelegatedAccessToken',
   () => ({ TradeInToken: req(str(1, 100000)) }),
   ['AssumedPrincipal', 'PackedPolicySize'],
