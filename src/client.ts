@@ -175,8 +175,8 @@ const endpointOf = (config: StsConfig): [URL, string] => {
       'required',
       'is required: a region such as us-east-1, aws-global, or an endpoint',
     )
-  if (region == 'aws-global') return [new URL('https://sts.amazonaws.com/'), 'us-east-1']
   let host = 'sts'
+  // Checked before aws-global: the global endpoint has no FIPS variant either.
   if (config.useFipsEndpoint) {
     if (!/^us-(gov-)?(east|west)-[12]$/.test(region))
       throw invalid(
@@ -186,6 +186,7 @@ const endpointOf = (config: StsConfig): [URL, string] => {
       )
     host = 'sts-fips'
   }
+  if (region == 'aws-global') return [new URL('https://sts.amazonaws.com/'), 'us-east-1']
   const domain = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'
   return [new URL(`https://${host}.${region}.${domain}/`), region]
 }

@@ -311,11 +311,11 @@ export const AssumeRole: Operation<AssumeRoleInput, AssumeRoleOutput> = {
     const arn = text(x, 'AssumedRoleUser.Arn')
     // Both or neither: a half-filled AssumedRoleUser is a broken response.
     if (!id != !arn) throw badResponse(x, 'AssumedRoleUser')
-    const result = addLeaves<AssumeRoleOutput>(x, AssumeRole.paths.slice(6), {
-      Credentials: credentialsOf(x),
-    })
+    // Keys in the API model's order (Credentials, AssumedRoleUser, then the rest), as the SDK and
+    // the AWS CLI print them.
+    const result: Record<string, unknown> = { Credentials: credentialsOf(x) }
     if (id) result.AssumedRoleUser = { AssumedRoleId: id, Arn: arn! }
-    return result
+    return addLeaves<AssumeRoleOutput>(x, AssumeRole.paths.slice(6), result)
   },
 }
 

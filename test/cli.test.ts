@@ -693,7 +693,7 @@ describe('exit statuses and messages like the AWS CLI', () => {
     ])
     expect(r.status).toBe(255)
     expect(r.stderr).toContain(
-      `edge-sts: NetworkError when calling the GetCallerIdentity operation (endpoint http://127.0.0.1:${closed}/): the request to STS failed: ECONNREFUSED`,
+      `edge-sts: NetworkError when calling the GetCallerIdentity operation (endpoint http://127.0.0.1:${closed}/): could not reach 127.0.0.1:${closed}: connect ECONNREFUSED`,
     )
     expect(r.stderr).not.toMatch(/undefined/)
   })

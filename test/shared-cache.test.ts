@@ -339,7 +339,8 @@ describe('sharedCache: options are checked when the provider is made', () => {
 })
 
 describe('sharedCache: the cache key holds everything that shapes the credentials', () => {
-  const sts = createLocalSts()
+  // One local STS stands in for both regions the cache key is tested with.
+  const sts = createLocalSts({ region: ['us-east-1', 'eu-west-1'] })
   const fetchLocal: typeof fetch = async (url, init) => sts.fetch(new Request(url, init))
   const [alice, bob] = USERS
   const base = {

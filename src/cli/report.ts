@@ -50,7 +50,8 @@ const stsReport = (error: StsError, action: string, endpoint: string | undefined
   const reason = reasonOf(error)
   const where = endpoint === undefined ? '' : ` (endpoint ${endpoint})`
   const status = error.status === undefined ? '' : ` (HTTP ${error.status})`
-  const because = reason === undefined ? '' : `: ${reason}`
+  // The library's message may name the reason already ("could not reach …: connect ECONNREFUSED").
+  const because = reason === undefined || error.message.includes(reason) ? '' : `: ${reason}`
   return {
     status: EXIT_OTHER,
     message: `\nedge-sts: ${error.code} when calling the ${action} operation${where}${status}: ${error.message}${because}\n${requestId}`,

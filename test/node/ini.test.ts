@@ -176,6 +176,8 @@ describe('resolveProfileChain errors: codes and tryNextLink', () => {
   })
 })
 
+const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-south-1']
+
 describe('fromIni with real files in a temporary HOME and a local STS', () => {
   const [alice, bob] = USERS
   let home: string
@@ -191,7 +193,8 @@ describe('fromIni with real files in a temporary HOME and a local STS', () => {
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'edge-sts-ini-'))
     await mkdir(join(home, '.aws'))
-    server = await startLocalSts()
+    // One local STS stands in for every region the profiles name.
+    server = await startLocalSts({ region: REGIONS })
   })
   afterAll(async () => {
     await server.close()
@@ -465,7 +468,8 @@ describe('fromIni agrees with @aws-sdk/credential-provider-ini on role chains', 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'edge-sts-ini-oracle-'))
     await mkdir(join(home, '.aws'))
-    server = await startLocalSts()
+    // One local STS stands in for every region the profiles name.
+    server = await startLocalSts({ region: REGIONS })
   })
   afterAll(async () => {
     await server.close()
