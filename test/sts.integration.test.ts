@@ -1,5 +1,5 @@
-// assumeRole over real loopback HTTP against the local STS, which verifies every signature with
-// AWS's own signer (@smithy/signature-v4).
+// assumeRole over real loopback HTTP against the local STS, which verifies every signature (with
+// the package's own SigV4 code; its check is tested against @smithy/signature-v4 in testing.test.ts).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { assumeRole } from '../src/sts.ts'
 import { StsError } from '../src/errors.ts'

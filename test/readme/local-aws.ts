@@ -1,5 +1,5 @@
 // The offline AWS the README examples run against: the local STS (test/local-sts, signatures checked
-// by the smithy oracle) behind a node:http server on 127.0.0.1, reached two ways:
+// by the package's own SigV4 code) behind a node:http server on 127.0.0.1, reached two ways:
 // - directly (`--endpoint`, AWS_ENDPOINT_URL_STS): the request's own Host is the signed host;
 // - through the fetch router of run-block.mjs, which sends `https://sts….amazonaws.com/…` here with
 //   the original host in `x-readme-host`, so the signature made for the AWS host verifies.
