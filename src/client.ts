@@ -1,7 +1,7 @@
 import { EdgeStsError, StsError, invalid } from './errors.ts'
 import type { Operation } from './operations.ts'
 import { toForm } from './query.ts'
-import { FORM, signForm, type Credentials } from './sigv4.ts'
+import { FORM, STS_SHAPED_CREDENTIALS, signForm, type Credentials } from './sigv4.ts'
 import { readStsXml } from './xml.ts'
 import { uriEncode } from './encode.ts'
 import { collect, num, req, str, typed, validate, wrongType, type Check } from './validate.ts'
@@ -62,11 +62,7 @@ export const identity: Check = (value, param, add) => {
   if (typeof value != 'object') {
     wrongType(value, param, add, '{ accessKeyId, secretAccessKey } or a provider function')
   } else if (Object.hasOwn(value, 'AccessKeyId')) {
-    add(
-      param,
-      'type',
-      'has the keys of STS Credentials (AccessKeyId, ...): convert with toIdentity()',
-    )
+    add(param, 'type', STS_SHAPED_CREDENTIALS)
   } else {
     nonEmpty(value.accessKeyId, param + '.accessKeyId', add)
     nonEmpty(value.secretAccessKey, param + '.secretAccessKey', add)

@@ -152,6 +152,10 @@ const deriveSigningKey = async (secret: string, scope: string): Promise<CryptoKe
 
 // ---- checks ------------------------------------------------------------------------------------
 
+/** @internal The likely mistake named for credentials with STS's PascalCase keys. */
+export const STS_SHAPED_CREDENTIALS =
+  'has the keys of STS Credentials (AccessKeyId, ...): convert with toIdentity()'
+
 /**
  * Credentials given to the signer. The two likely mistakes are named: STS's own `Credentials`
  * (PascalCase, as `assumeRole` returns them) and a provider function (what `createSignedFetch` takes).
@@ -169,11 +173,7 @@ function assertCredentials(credentials: unknown): asserts credentials is Credent
     !Object.hasOwn(credentials, 'accessKeyId') &&
     Object.hasOwn(credentials, 'AccessKeyId')
   )
-    throw invalid(
-      'credentials',
-      'type',
-      'has the keys of STS Credentials (AccessKeyId, ...): convert with toIdentity()',
-    )
+    throw invalid('credentials', 'type', STS_SHAPED_CREDENTIALS)
   const { accessKeyId, secretAccessKey } = (credentials ?? {}) as Partial<Credentials>
   assertNonEmptyString('credentials.accessKeyId', accessKeyId)
   assertNonEmptyString('credentials.secretAccessKey', secretAccessKey)

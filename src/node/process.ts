@@ -8,7 +8,7 @@ import type { NodeCredentialIdentity, NodeCredentialProvider } from './provider.
 import {
   loadSharedConfigFiles,
   propertyOf,
-  sectionOf,
+  requireProfile,
   selectedProfileName,
 } from './shared-files.ts'
 
@@ -247,13 +247,7 @@ export const fromProcess = (options: FromProcessOptions = {}): NodeCredentialPro
   return cachedProvider(async () => {
     const files = await loadSharedConfigFiles(options)
     const profileName = selectedProfileName(options)
-    const profile = sectionOf(files.profiles, profileName)
-    if (profile === undefined)
-      throw new CredentialsError(
-        'ProfileNotFound',
-        `Profile \`${profileName}\` not found in ${files.configFile} or ${files.credentialsFile}`,
-        { tryNextLink: true },
-      )
+    const profile = requireProfile(files, profileName)
     const command = propertyOf(profile, 'credential_process')
     if (command === undefined || command.trim() === '')
       throw new CredentialsError(

@@ -73,6 +73,21 @@ export const sectionOf = (sections: Sections, name: string): ProfileSection | un
   return sections[name]
 }
 
+/**
+ * The selected profile's section; a missing one is `ProfileNotFound` with `tryNextLink` (the chain
+ * goes on to its next source).
+ */
+export const requireProfile = (files: SharedConfigFiles, profileName: string): ProfileSection => {
+  const profile = sectionOf(files.profiles, profileName)
+  if (profile === undefined)
+    throw new CredentialsError(
+      'ProfileNotFound',
+      `Profile \`${profileName}\` not found in ${files.configFile} or ${files.credentialsFile}`,
+      { tryNextLink: true },
+    )
+  return profile
+}
+
 const nonEmpty = (value: string | undefined): string | undefined => {
   if (value === undefined || value === '') return undefined
   return value

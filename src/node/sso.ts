@@ -14,7 +14,7 @@ import {
   endpointVariant,
   homeDirectory,
   loadSharedConfigFiles,
-  sectionOf,
+  requireProfile,
   selectedProfileName,
   serviceEndpoint,
   type ParsedProfileFile,
@@ -88,9 +88,12 @@ const tokenOwner = (settings: SsoSettings): string => {
   return `profile \`${settings.profile}\``
 }
 
+const hexOf = (bytes: Uint8Array): string =>
+  Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
+
 const hexSha1 = async (text: string): Promise<string> => {
   const digest = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(text))
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('')
+  return hexOf(new Uint8Array(digest))
 }
 
 /**
@@ -148,9 +151,7 @@ const readTokenCache = async (
 
 /** Writes a file atomically: a 0600 temporary file in the same folder, then a rename over it. */
 const writeAtomically = async (path: string, text: string): Promise<void> => {
-  const suffix = Array.from(crypto.getRandomValues(new Uint8Array(6)), (byte) =>
-    byte.toString(16).padStart(2, '0'),
-  ).join('')
+  const suffix = hexOf(crypto.getRandomValues(new Uint8Array(6)))
   const temporary = `${path}.${suffix}.tmp`
   try {
     await writeTextFile(temporary, text, { mode: 0o600, flag: 'wx' })
@@ -472,13 +473,7 @@ export const fromSSO = (options: FromSsoOptions = {}): NodeCredentialProvider =>
     const profileName = selectedProfileName(options)
     let settings = explicitSettings(options)
     if (settings === undefined) {
-      const profile = sectionOf(files.profiles, profileName)
-      if (profile === undefined)
-        throw new CredentialsError(
-          'ProfileNotFound',
-          `Profile \`${profileName}\` not found in ${files.configFile} or ${files.credentialsFile}`,
-          { tryNextLink: true },
-        )
+      const profile = requireProfile(files, profileName)
       settings = ssoSource(files, profile, profileName) as SsoSettings | undefined
       if (settings === undefined)
         throw new CredentialsError(
